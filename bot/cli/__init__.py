@@ -1,0 +1,53 @@
+"""The `fraudbot` command: thin argument parsing over the services."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from bot.cli import ask, content_cmd
+from bot.content.errors import ContentError
+
+COMMAND_GROUPS = (ask, content_cmd)
+
+
+def _optional_groups() -> list[object]:
+    groups: list[object] = []
+    for name in ("chat", "run", "inquiries", "bulletin"):
+        try:
+            module = __import__(f"bot.cli.{name}", fromlist=["register"])
+        except ModuleNotFoundError as exc:
+            if exc.name != f"bot.cli.{name}":
+                raise
+            continue
+        groups.append(module)
+    return groups
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fraudbot",
+        description="Fraud-awareness outreach bot: ask whether a message is a scam, run the Telegram bot, "
+        "work the staff desk and publish the weekly fraud-map bulletin.",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for group in (*COMMAND_GROUPS, *_optional_groups()):
+        group.register(subparsers)  # type: ignore[attr-defined]
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args) or 0)
+    except ContentError as exc:
+        print(f"content error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,107 @@
+"""Match every signal of the rule base in one pass of an Aho-Corasick automaton.
+
+Keywords of all rules go into one automaton, so the cost of a message grows with the hits it contains,
+not with the number of rules. Regular expressions run only when one of their prefilter keywords hit.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import ahocorasick
+
+from bot.engine.verdict import SignalKind
+
+_ANY, _ALL, _PRE = 0, 1, 2
+NEGATION_WINDOW = 4
+
+
+@dataclass(frozen=True)
+class CompiledSignal:
+    key: str
+    kind: SignalKind
+    weight: float
+    label_zh: str
+    label_en: str
+    rule_id: str | None = None
+    any_words: tuple[str, ...] = ()
+    all_groups: tuple[tuple[str, ...], ...] = ()
+    regexes: tuple[re.Pattern[str], ...] = ()
+    prefilter: tuple[str, ...] = ()
+    negatable: bool = False
+
+
+@dataclass
+class _Progress:
+    any_span: tuple[int, int] | None = None
+    group_spans: dict[int, tuple[int, int]] = field(default_factory=dict)
+    regex_candidate: bool = False
+
+
+@dataclass(frozen=True)
+class Match:
+    signal: CompiledSignal
+    span: tuple[int, int]
+
+
+class Matcher:
+    """Finds which signals a normalised text triggers."""
+
+    def __init__(self, signals: list[CompiledSignal], negators: list[str]) -> None:
+        self.signals = signals
+        self._negators = tuple(negators)
+        self._always_regex = [i for i, s in enumerate(signals) if s.regexes and not s.prefilter]
+        index: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
+        for number, signal in enumerate(signals):
+            for word in signal.any_words:
+                index[word].append((number, _ANY, 0))
+            for group_number, group in enumerate(signal.all_groups):
+                for word in group:
+                    index[word].append((number, _ALL, group_number))
+            for word in signal.prefilter:
+                index[word].append((number, _PRE, 0))
+        self._automaton = ahocorasick.Automaton()
+        for word, targets in index.items():
+            self._automaton.add_word(word, (len(word), tuple(targets)))
+        self._empty = not index
+        if index:
+            self._automaton.make_automaton()
+
+    def _negated(self, text: str, start: int) -> bool:
+        window = text[max(0, start - NEGATION_WINDOW):start]
+        return any(negator in window for negator in self._negators)
+
+    def find(self, text: str) -> list[Match]:
+        progress: dict[int, _Progress] = defaultdict(_Progress)
+        if not self._empty and text:
+            for end, (length, targets) in self._automaton.iter(text):
+                span = (end - length + 1, end + 1)
+                for number, path, group in targets:
+                    signal = self.signals[number]
+                    if path != _PRE and signal.negatable and self._negated(text, span[0]):
+                        continue
+                    state = progress[number]
+                    if path == _ANY:
+                        state.any_span = state.any_span or span
+                    elif path == _ALL:
+                        state.group_spans.setdefault(group, span)
+                    else:
+                        state.regex_candidate = True
+        for number in self._always_regex:
+            progress[number].regex_candidate = True
+        return [m for number, state in progress.items() if (m := self._resolve(text, number, state))]
+
+    def _resolve(self, text: str, number: int, state: _Progress) -> Match | None:
+        signal = self.signals[number]
+        if state.any_span:
+            return Match(signal, state.any_span)
+        if signal.all_groups and len(state.group_spans) == len(signal.all_groups):
+            return Match(signal, state.group_spans[0])
+        if state.regex_candidate:
+            for pattern in signal.regexes:
+                found = pattern.search(text)
+                if found and not (signal.negatable and self._negated(text, found.start())):
+                    return Match(signal, found.span())
+        return None

@@ -1,0 +1,1 @@
+"""Services: use the engine and storage; know nothing of Telegram."""
