@@ -63,6 +63,7 @@ CORE = Migration(
             amount REAL,
             lang TEXT NOT NULL,
             latency_ms REAL,
+            reply_state TEXT NOT NULL DEFAULT 'pending' CHECK (reply_state IN ('pending', 'sending', 'sent', 'failed')),
             created_at TEXT NOT NULL,
             purged_at TEXT
         )""",
@@ -212,7 +213,18 @@ BULLETIN = Migration(
     ),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (CORE, DESK, BULLETIN)
+# A bulletin reaches a subscriber as two messages (map picture, then text): resuming after a crash must
+# know which part went out, and which part's outcome is unknown because the process died while sending it.
+DELIVERY_PARTS = Migration(
+    4,
+    "deliveries: parts sent and outcomes left unknown by an interruption",
+    (
+        "ALTER TABLE deliveries ADD COLUMN parts_done INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE deliveries ADD COLUMN uncertain INTEGER NOT NULL DEFAULT 0",
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (CORE, DESK, BULLETIN, DELIVERY_PARTS)
 
 
 async def current_version(conn: aiosqlite.Connection) -> int:

@@ -1,0 +1,1 @@
+"""The python-telegram-bot adapter: translates between Telegram and the services, nothing more."""
