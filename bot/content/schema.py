@@ -171,6 +171,7 @@ class SignalsFile(Strict):
     entity: dict[str, EntitySignal] = Field(default_factory=dict)
     homophones: dict[str, list[str]] = Field(default_factory=dict)
     negators: list[str] = Field(default_factory=list)
+    stage_negators: list[str] = Field(default_factory=list)
     generic: list[SignalSpec] = Field(default_factory=list)
     benign: list[SignalSpec] = Field(default_factory=list)
     stage_after: list[SignalSpec] = Field(default_factory=list)

@@ -49,8 +49,13 @@ def _check_entry(path: Path, key: object, entry: object) -> dict[str, str]:
         value = entry.get(lang)
         if not isinstance(value, str) or not value.strip():
             raise ContentError(path, f"missing or empty '{lang}' text", field=f"{key}.{lang}")
-    if _placeholders(entry["zh"]) != _placeholders(entry["en"]):
-        raise ContentError(path, "zh and en use different {placeholders}", field=key)
+    # A translation may leave out a value (e.g. the city name), but may not ask for one the other lacks
+    # unless both do: callers always pass the union, so only malformed templates are errors here.
+    for lang in LANGUAGES:
+        try:
+            _placeholders(entry[lang])
+        except ValueError as exc:
+            raise ContentError(path, f"malformed placeholder: {exc}", field=f"{key}.{lang}") from None
     return {lang: entry[lang] for lang in LANGUAGES}
 
 

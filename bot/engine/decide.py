@@ -66,8 +66,8 @@ class Engine:
         ]
         for kind, specs in sections:
             signals.extend(self._compile(s, kind, None) for s in specs)
-        negators = [self.normaliser.keyword(n) for n in content.signals.negators]
-        self.matcher = Matcher(signals, [n for n in negators if n])
+        self.matcher = Matcher(signals, list(self._words(content.signals.negators)),
+                               list(self._words(content.signals.stage_negators)))
 
     def _words(self, words: list[str]) -> tuple[str, ...]:
         return tuple(dict.fromkeys(w for w in (self.normaliser.keyword(word) for word in words) if w))
@@ -84,7 +84,7 @@ class Engine:
             all_groups=tuple(self._words(group) for group in spec.all),
             regexes=tuple(re.compile(p) for p in spec.regex),
             prefilter=self._words(spec.prefilter),
-            negatable=kind == "stage_after",
+            negatable=kind in ("stage_after", "generic", "rule"),
         )
 
     def assess(self, text: str) -> Verdict:
@@ -148,6 +148,8 @@ class Engine:
         score = round(rule_score + generic_score, 2)
         scam_type = best.scam_type if best and rule_score >= best.min_score else None
         risk = self._risk(score, scam_type)
+        if scam_type is None and not any(h.weight > 0 and h.kind in ("generic", "entity", "stage_after") for h in kept):
+            risk = "low"  # a rule's own signals below its min_score are not a warning on their own
         stage = self._stage(kept, risk)
         escalate, priority = self._escalation(risk, stage, entities.max_amount)
         kept.sort(key=lambda h: (-abs(h.weight), h.span))

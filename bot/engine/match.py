@@ -15,7 +15,7 @@ import ahocorasick
 from bot.engine.verdict import SignalKind
 
 _ANY, _ALL, _PRE = 0, 1, 2
-NEGATION_WINDOW = 4
+NEGATION_GAP = 1
 
 
 @dataclass(frozen=True)
@@ -49,9 +49,10 @@ class Match:
 class Matcher:
     """Finds which signals a normalised text triggers."""
 
-    def __init__(self, signals: list[CompiledSignal], negators: list[str]) -> None:
+    def __init__(self, signals: list[CompiledSignal], negators: list[str], stage_negators: list[str]) -> None:
         self.signals = signals
         self._negators = tuple(negators)
+        self._stage_negators = tuple(negators) + tuple(stage_negators)
         self._always_regex = [i for i, s in enumerate(signals) if s.regexes and not s.prefilter]
         index: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
         for number, signal in enumerate(signals):
@@ -69,9 +70,10 @@ class Matcher:
         if index:
             self._automaton.make_automaton()
 
-    def _negated(self, text: str, start: int) -> bool:
-        window = text[max(0, start - NEGATION_WINDOW):start]
-        return any(negator in window for negator in self._negators)
+    def _negated(self, signal: CompiledSignal, text: str, start: int) -> bool:
+        """A negator ending at most one character before the hit ("不收押金", "还没转", "差点被骗")."""
+        negators = self._stage_negators if signal.kind == "stage_after" else self._negators
+        return any(n in text[max(0, start - len(n) - NEGATION_GAP):start] for n in negators)
 
     def find(self, text: str) -> list[Match]:
         progress: dict[int, _Progress] = defaultdict(_Progress)
@@ -80,7 +82,7 @@ class Matcher:
                 span = (end - length + 1, end + 1)
                 for number, path, group in targets:
                     signal = self.signals[number]
-                    if path != _PRE and signal.negatable and self._negated(text, span[0]):
+                    if path != _PRE and signal.negatable and self._negated(signal, text, span[0]):
                         continue
                     state = progress[number]
                     if path == _ANY:
@@ -102,6 +104,6 @@ class Matcher:
         if state.regex_candidate:
             for pattern in signal.regexes:
                 found = pattern.search(text)
-                if found and not (signal.negatable and self._negated(text, found.start())):
+                if found and not (signal.negatable and self._negated(signal, text, found.start())):
                     return Match(signal, found.span())
         return None
