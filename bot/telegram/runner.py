@@ -6,6 +6,7 @@ import asyncio
 import logging
 from datetime import timedelta
 
+from telegram import Bot
 from telegram.error import InvalidToken, NetworkError, TimedOut
 from telegram.ext import Application, ContextTypes
 
@@ -87,17 +88,30 @@ def _check_startup(config: Config) -> None:
         raise StartupError("the Telegram token looks wrong: it should look like 123456:ABC-DEF…")
 
 
+async def _preflight(config: Config) -> None:
+    """Ask getMe once, so a wrong token or an unreachable server is one clear line, not a retry traceback."""
+    tg = config.telegram
+    try:
+        async with Bot(config.token, base_url=tg.base_url, base_file_url=tg.base_file_url) as bot:
+            await bot.get_me()
+    except InvalidToken as exc:
+        raise StartupError("Telegram rejected the token: check telegram.token / FRAUDBOT_TOKEN") from exc
+    except (NetworkError, TimedOut) as exc:
+        raise StartupError(f"cannot reach the Telegram Bot API at {tg.base_url}: {exc}") from exc
+
+
 def run(config: Config) -> None:
     """Run until stopped; raises StartupError with a clear message for the usual mistakes."""
     _check_startup(config)
     install_log_redaction([config.token])
+    asyncio.run(_preflight(config))
     services = build_services(config)
     application = make_application(services)
     try:
         if config.telegram.mode == "webhook":
             asyncio.run(serve_webhook(application, config))
         else:
-            application.run_polling(poll_timeout=config.telegram.poll_timeout, allowed_updates=None,
+            application.run_polling(timeout=timedelta(seconds=config.telegram.poll_timeout), allowed_updates=None,
                                     drop_pending_updates=False, close_loop=False)
     except InvalidToken as exc:
         raise StartupError("Telegram rejected the token: check telegram.token / FRAUDBOT_TOKEN") from exc
