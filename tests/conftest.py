@@ -26,7 +26,7 @@ def engine(content: ContentBase) -> Engine:
 
 
 @pytest.fixture
-async def db(tmp_path) -> AsyncIterator[Database]:  # noqa: ANN001
+async def db(tmp_path) -> AsyncIterator[Database]:
     database = Database(tmp_path / "fraudbot.sqlite3")
     await database.open()
     try:

@@ -19,7 +19,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ask = subparsers.add_parser("ask", help="judge one message and print the reply a user would get")
     ask.add_argument("text", nargs="?", help="the message (read from standard input when omitted)")
     ask.add_argument("--json", action="store_true", help="print one JSON object (the contract's fields)")
-    ask.add_argument("--jsonl", action="store_true", help='read JSON lines {"text": ...} on stdin, write one object per line')
+    ask.add_argument("--jsonl", action="store_true",
+                     help='read JSON lines {"text": ...} on stdin, write one object per line')
     add_lang_option(ask)
     add_content_option(ask)
     ask.set_defaults(handler=run_ask)

@@ -12,8 +12,8 @@ from bot.content.errors import ContentError
 from bot.content.schema import OfficialFile, RuleSpec, ScamTypeFile, SignalsFile
 from bot.content.texts import Texts, load_texts
 from bot.content.yamlfile import read_yaml
-from bot.taxonomy import SCAM_TYPES
 from bot.paths import DEFAULT_CONTENT_DIR
+from bot.taxonomy import SCAM_TYPES
 
 
 @dataclass(frozen=True)

@@ -183,7 +183,8 @@ class SignalsFile(Strict):
         missing = [key for key in ENTITY_SIGNAL_IDS if key not in value]
         unknown = [key for key in value if key not in ENTITY_SIGNAL_IDS]
         if missing or unknown:
-            raise ValueError(f"entity signals: missing {missing}, unknown {unknown}; expected {list(ENTITY_SIGNAL_IDS)}")
+            expected = list(ENTITY_SIGNAL_IDS)
+            raise ValueError(f"entity signals: missing {missing}, unknown {unknown}; expected {expected}")
         return value
 
 

@@ -23,7 +23,9 @@ _SHORT_RE = re.compile(r"(?<!\d)(\d{3,6})(?!\d)")
 _CARD_RE = re.compile(r"(?<!\d)(\d{16,19})(?!\d)")
 _ID_RE = re.compile(r"(?<!\d)(\d{17}[\dx])(?![\dx])")
 _AMOUNT_RE = re.compile(
-    r"(?:[¥￥]|rmb|人民币)\s?(\d+(?:\.\d+)?)|(\d+(?:\.\d+)?)\s?(?:元|块|rmb|yuan|usdt|u\b|美元|美金)"
+    r"(?:[¥￥]|rmb|人民币)\s?(\d+(?:\.\d+)?)"
+    r"|(\d+(?:\.\d+)?)\s?(?:元|块|rmb|yuan|usdt|u\b|美元|美金)"
+    r"|(?:转|汇|付|交|充|打|投|借|贷|垫|存)(?:了|过|进|入|到|给)?(?:他|她|对方)?(\d{3,}(?:\.\d+)?)(?![\d.])"
 )
 _DIGIT_SWAPS = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b"})
 
@@ -138,16 +140,6 @@ def find_phones(text: str, directory: OfficialDirectory) -> list[tuple[Phone, tu
     return phones
 
 
-def _luhn_ok(number: str) -> bool:
-    total = 0
-    for index, char in enumerate(reversed(number)):
-        digit = int(char)
-        if index % 2 == 1:
-            digit = digit * 2 - 9 if digit > 4 else digit * 2
-        total += digit
-    return total % 10 == 0
-
-
 def find_cards(text: str) -> list[Found]:
     """Bank-card-like numbers: 16–19 digits; Luhn is not required (many UnionPay cards skip it)."""
     return [Found("card", m.group(1), m.span()) for m in _CARD_RE.finditer(text) if not _ID_RE.fullmatch(m.group(1))]
@@ -160,7 +152,7 @@ def find_id_numbers(text: str) -> list[Found]:
 def find_amounts(text: str) -> list[float]:
     amounts = []
     for match in _AMOUNT_RE.finditer(text):
-        value = match.group(1) or match.group(2)
+        value = match.group(1) or match.group(2) or match.group(3)
         try:
             amounts.append(float(value))
         except ValueError:
@@ -186,4 +178,4 @@ def extract(text: str, directory: OfficialDirectory) -> Entities:
     )
 
 
-__all__ = ["Found", "OfficialDirectory", "extract", "find_links", "find_phones", "judge_link", "_luhn_ok"]
+__all__ = ["Found", "OfficialDirectory", "extract", "find_links", "find_phones", "judge_link"]

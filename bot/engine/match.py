@@ -33,6 +33,23 @@ class CompiledSignal:
     negatable: bool = False
 
 
+class _NegatorSet:
+    """Negators looked up by length: a hit is negated when one ends at most one character before it
+    ("不收押金", "还没转", "差点被骗")."""
+
+    def __init__(self, words: list[str]) -> None:
+        self._words = frozenset(w for w in words if w)
+        self._lengths = sorted({len(w) for w in self._words})
+
+    def precedes(self, text: str, start: int) -> bool:
+        for length in self._lengths:
+            for gap in range(NEGATION_GAP + 1):
+                end = start - gap
+                if end - length >= 0 and text[end - length:end] in self._words:
+                    return True
+        return False
+
+
 @dataclass
 class _Progress:
     any_span: tuple[int, int] | None = None
@@ -51,8 +68,8 @@ class Matcher:
 
     def __init__(self, signals: list[CompiledSignal], negators: list[str], stage_negators: list[str]) -> None:
         self.signals = signals
-        self._negators = tuple(negators)
-        self._stage_negators = tuple(negators) + tuple(stage_negators)
+        self._negators = _NegatorSet(negators)
+        self._stage_negators = _NegatorSet([*negators, *stage_negators])
         self._always_regex = [i for i, s in enumerate(signals) if s.regexes and not s.prefilter]
         index: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
         for number, signal in enumerate(signals):
@@ -71,9 +88,8 @@ class Matcher:
             self._automaton.make_automaton()
 
     def _negated(self, signal: CompiledSignal, text: str, start: int) -> bool:
-        """A negator ending at most one character before the hit ("不收押金", "还没转", "差点被骗")."""
         negators = self._stage_negators if signal.kind == "stage_after" else self._negators
-        return any(n in text[max(0, start - len(n) - NEGATION_GAP):start] for n in negators)
+        return negators.precedes(text, start)
 
     def find(self, text: str) -> list[Match]:
         progress: dict[int, _Progress] = defaultdict(_Progress)

@@ -29,6 +29,9 @@ _NUMERAL_CHARS = set(_DIGITS) | set(_UNITS) | set(_BIG_UNITS)
 _MONEY_AFTER = set("元块圆")
 
 
+Positions = tuple[list[str], list[int], list[int]]
+
+
 @dataclass(frozen=True)
 class Normalised:
     """The normalised text and, per output character, the [start, end) span it came from."""
@@ -119,7 +122,7 @@ class Normaliser:
         return self(keyword).text
 
     @staticmethod
-    def _fold_chars(source: str) -> tuple[list[str], list[int], list[int]]:
+    def _fold_chars(source: str) -> Positions:
         table = _traditional_to_simplified()
         chars: list[str] = []
         starts: list[int] = []
@@ -136,7 +139,7 @@ class Normaliser:
         return chars, starts, ends
 
     @staticmethod
-    def _drop_separators(chars: list[str], starts: list[int], ends: list[int]) -> tuple[list[str], list[int], list[int]]:
+    def _drop_separators(chars: list[str], starts: list[int], ends: list[int]) -> Positions:
         """Drop separators next to Chinese text (安-全-账-户); keep them inside ASCII runs (URLs, English)."""
         keep_chars: list[str] = []
         keep_starts: list[int] = []
@@ -153,7 +156,7 @@ class Normaliser:
             keep_ends.append(ends[i])
         return keep_chars, keep_starts, keep_ends
 
-    def _fold_homophones(self, chars: list[str], starts: list[int], ends: list[int]) -> tuple[list[str], list[int], list[int]]:
+    def _fold_homophones(self, chars: list[str], starts: list[int], ends: list[int]) -> Positions:
         if self._homophone_re is None:
             return chars, starts, ends
         text = "".join(chars)
@@ -227,7 +230,7 @@ def _is_amount_run(run: str, before: str, after: str) -> bool:
     return (has_digit and has_unit) or (after in _MONEY_AFTER and has_digit and len(run) >= 2)
 
 
-def _fold_numerals(chars: list[str], starts: list[int], ends: list[int]) -> tuple[list[str], list[int], list[int]]:
+def _fold_numerals(chars: list[str], starts: list[int], ends: list[int]) -> Positions:
     """4万 → 40000, 肆万 → 40000, 三千五百元 → 3500元; positions map to the whole source run."""
     if not any(c in _NUMERAL_CHARS for c in chars):
         return chars, starts, ends

@@ -39,7 +39,7 @@ class InquiryService:
         self.retention_days = retention_days
 
     @property
-    def content(self):  # noqa: ANN201 - ContentBase; kept short for adapters
+    def content(self):
         return self.engine.content
 
     def _stored(self, text: str) -> str:

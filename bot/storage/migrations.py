@@ -203,7 +203,8 @@ BULLETIN = Migration(
             broadcast_id INTEGER NOT NULL REFERENCES broadcasts(id) ON DELETE CASCADE,
             user_id INTEGER NOT NULL,
             chat_id INTEGER NOT NULL,
-            status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sending', 'sent', 'failed', 'blocked')),
+            status TEXT NOT NULL DEFAULT 'pending'
+                CHECK (status IN ('pending', 'sending', 'sent', 'failed', 'blocked')),
             attempts INTEGER NOT NULL DEFAULT 0,
             error TEXT,
             updated_at TEXT,
@@ -224,7 +225,33 @@ DELIVERY_PARTS = Migration(
     ),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (CORE, DESK, BULLETIN, DELIVERY_PARTS)
+# The desk keeps a case reachable from every staff-chat message that shows it (the card, re-announcements),
+# stores the verdict it was escalated with (the inquiry text may be purged), and lets the schema itself refuse
+# a second active case for one user.
+DESK_CARDS = Migration(
+    5,
+    "staff desk: posts per case, verdict summary, rating time, unreachable users, one active case per user",
+    (
+        "ALTER TABLE escalations ADD COLUMN verdict TEXT",
+        "ALTER TABLE escalations ADD COLUMN rated_at TEXT",
+        "ALTER TABLE escalations ADD COLUMN user_unreachable_at TEXT",
+        """CREATE TABLE desk_posts (
+            chat_id INTEGER NOT NULL,
+            message_id INTEGER NOT NULL,
+            escalation_id INTEGER NOT NULL REFERENCES escalations(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL CHECK (kind IN ('card', 'announcement')),
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (chat_id, message_id)
+        )""",
+        """CREATE UNIQUE INDEX escalations_one_active ON escalations(user_id)
+           WHERE status IN ('open', 'claimed')""",
+        "CREATE INDEX escalations_topic ON escalations(card_chat_id, topic_id)",
+        "CREATE INDEX escalations_closed ON escalations(closed_at)",
+        "CREATE INDEX escalations_claimed ON escalations(claimed_at)",
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (CORE, DESK, BULLETIN, DELIVERY_PARTS, DESK_CARDS)
 
 
 async def current_version(conn: aiosqlite.Connection) -> int:

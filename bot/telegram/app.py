@@ -92,7 +92,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         lang = "en" if (context.user_data or {}).get("lang") == "en" else "zh"
         try:
             await context.bot.send_message(update.effective_chat.id, services.text("error.generic", lang))
-        except Exception:  # noqa: BLE001 - the apology is best effort
+        except Exception:
             logger.warning("could not send the error apology")
 
 

@@ -19,7 +19,7 @@ logger = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
-def update_receiver(application: Application, secret: str):  # noqa: ANN201 - an aiohttp handler
+def update_receiver(application: Application, secret: str):
     """POST handler: check the secret, journal the update, queue it, then answer 200."""
 
     async def receive(request: web.Request) -> web.Response:

@@ -13,7 +13,7 @@ SCAM = "一个自称上海公安的人说我卡涉嫌洗钱，让我把钱转到
 
 
 @pytest.fixture
-def config(fake_bot_api: FakeBotApi, tmp_path):  # noqa: ANN001, ANN201
+def config(fake_bot_api: FakeBotApi, tmp_path):
     return bot_config(fake_bot_api, tmp_path / "bot.sqlite3")
 
 
@@ -22,7 +22,7 @@ def buttons(message: dict) -> list[str]:
     return [b["callback_data"] for row in markup.get("inline_keyboard", []) for b in row]
 
 
-async def test_scam_question_gets_high_risk_verdict_with_buttons(fake_bot_api: FakeBotApi, config) -> None:  # noqa: ANN001
+async def test_scam_question_gets_high_risk_verdict_with_buttons(fake_bot_api: FakeBotApi, config) -> None:
     async with running_bot(config):
         fake_bot_api.add_text(USER, SCAM)
         [reply] = await fake_bot_api.wait_for_messages(USER, 1)
@@ -35,7 +35,7 @@ async def test_scam_question_gets_high_risk_verdict_with_buttons(fake_bot_api: F
     assert (row["risk"], row["scam_type"], row["reply_state"]) == ("high", "impersonate_police", "sent")
 
 
-async def test_english_user_gets_english_reply(fake_bot_api: FakeBotApi, config) -> None:  # noqa: ANN001
+async def test_english_user_gets_english_reply(fake_bot_api: FakeBotApi, config) -> None:
     async with running_bot(config):
         fake_bot_api.add_text(USER, "Someone from the police says my card is in a money-laundering case and "
                                     "I must move money to a safe account", language_code="en")
@@ -53,21 +53,21 @@ async def test_english_user_gets_english_reply(fake_bot_api: FakeBotApi, config)
         (lambda api: api.add_text(USER, "\x00\x01\x02\x03\x04\x05\x06\x07\x08\x0b\x0c\x0e"), "文字"),
     ],
 )
-async def test_bad_input_gets_a_polite_answer(fake_bot_api: FakeBotApi, config, inject, expected) -> None:  # noqa: ANN001
+async def test_bad_input_gets_a_polite_answer(fake_bot_api: FakeBotApi, config, inject, expected) -> None:
     async with running_bot(config):
         inject(fake_bot_api)
         [reply] = await fake_bot_api.wait_for_messages(USER, 1)
     assert expected in reply["text"]
 
 
-async def test_huge_message_is_answered_in_pieces_within_the_limit(fake_bot_api: FakeBotApi, config) -> None:  # noqa: ANN001
+async def test_huge_message_is_answered_in_pieces_within_the_limit(fake_bot_api: FakeBotApi, config) -> None:
     async with running_bot(config):
         fake_bot_api.add_text(USER, SCAM + "啊" * 4000)
         [reply] = await fake_bot_api.wait_for_messages(USER, 1)
     assert len(reply["text"]) <= 4096
 
 
-async def test_blocked_user_does_not_crash_the_bot(fake_bot_api: FakeBotApi, config) -> None:  # noqa: ANN001
+async def test_blocked_user_does_not_crash_the_bot(fake_bot_api: FakeBotApi, config) -> None:
     fake_bot_api.add_text(USER, SCAM)
     fake_bot_api.block_user(USER)  # blocked between writing and the bot's answer
     fake_bot_api.add_text(USER + 1, SCAM)
@@ -78,7 +78,7 @@ async def test_blocked_user_does_not_crash_the_bot(fake_bot_api: FakeBotApi, con
     assert sorted(states) == ["failed", "sent"]
 
 
-async def test_rate_limited_send_is_retried(fake_bot_api: FakeBotApi, config) -> None:  # noqa: ANN001
+async def test_rate_limited_send_is_retried(fake_bot_api: FakeBotApi, config) -> None:
     fake_bot_api.fail_next("sendMessage", error_code=429, retry_after=1)
     async with running_bot(config):
         fake_bot_api.add_text(USER, SCAM)
@@ -86,7 +86,7 @@ async def test_rate_limited_send_is_retried(fake_bot_api: FakeBotApi, config) ->
     assert "安全账户" in reply["text"]
 
 
-async def test_edited_message_is_judged_again(fake_bot_api: FakeBotApi, config) -> None:  # noqa: ANN001
+async def test_edited_message_is_judged_again(fake_bot_api: FakeBotApi, config) -> None:
     async with running_bot(config):
         update_id = fake_bot_api.add_text(USER, "你好")
         await fake_bot_api.wait_for_messages(USER, 1)
@@ -95,7 +95,7 @@ async def test_edited_message_is_judged_again(fake_bot_api: FakeBotApi, config) 
     assert "修改" in replies[1]["text"]
 
 
-async def test_start_registers_menu_and_explains_privacy(fake_bot_api: FakeBotApi, config) -> None:  # noqa: ANN001
+async def test_start_registers_menu_and_explains_privacy(fake_bot_api: FakeBotApi, config) -> None:
     async with running_bot(config):
         fake_bot_api.add_text(USER, "/start", entities=[{"type": "bot_command", "offset": 0, "length": 6}])
         replies = await fake_bot_api.wait_for_messages(USER, 2)
