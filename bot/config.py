@@ -23,7 +23,8 @@ class Section(BaseModel):
 
 
 class RateLimit(Section):
-    overall_max_rate: float = 30
+    # Replies answer the user's own messages, so no overall cap (0); bulk sends use the broadcast limiter.
+    overall_max_rate: float = Field(default=0, ge=0)
     overall_time_period: float = 1
     group_max_rate: float = 20
     group_time_period: float = 60

@@ -120,7 +120,7 @@ class TerminalChat:
 
         if urgent:
             self.write(self.text("verdict.banner.after") + "\n" + self.text("verdict.after_steps"))
-        case_id = await open_terminal_case(self.inquiries.db, answer, self.lang, urgent=urgent)
+        case_id = await open_terminal_case(self.inquiries, answer, self.lang, urgent=urgent)
         self.write(self.text("chat.no_staff", case_id=case_id))
 
 

@@ -53,12 +53,14 @@ class Normalised:
 def _traditional_to_simplified() -> dict[int, str]:
     """A character table from OpenCC's data files; phrases are skipped so every position is kept."""
     folder = Path(opencc.__file__).parent / "dictionary"
-    table = dict(_single_char_pairs(folder / "TSCharacters.txt"))
+    # Characters that are themselves Simplified (么, 干, 后…) must never be "converted".
+    simplified_chars = {source for source, _ in _single_char_pairs(folder / "STCharacters.txt")}
+    table = {s: t for s, t in _single_char_pairs(folder / "TSCharacters.txt") if s not in simplified_chars}
     # Regional variants map to OpenCC's standard form first, then to Simplified.
     for name in ("TWVariantsRev.txt", "HKVariantsRev.txt"):
         for source, standard in _single_char_pairs(folder / name):
-            simplified = table.get(source, table.get(standard, standard))
-            if source not in table and simplified != source:
+            simplified = table.get(standard, standard)
+            if source not in table and source not in simplified_chars and simplified != source:
                 table[source] = simplified
     return {ord(source): target for source, target in table.items()}
 

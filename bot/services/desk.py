@@ -43,7 +43,7 @@ PERIODS: dict[str, timedelta] = {
     "day": timedelta(days=1), "week": timedelta(days=7), "month": timedelta(days=30),
 }
 
-# Where a reason alone sets the priority; `engine` cases take the verdict's own priority.
+# The least priority each reason gets; a verdict may raise it (see default_priority).
 DEFAULT_PRIORITY: dict[str, Priority] = {
     "already_paid": "urgent", "clue": "high", "repeat": "high", "user_request": "normal", "engine": "high",
 }
@@ -153,7 +153,8 @@ class CaseRequest:
 
 @dataclass(frozen=True)
 class OpenResult:
-    """`created` False: the request joined the user's active case (`new_messages` still need relaying)."""
+    """`created` False: the request joined the user's active case (`new_messages` still need relaying),
+    or it replayed a request already filed in a case since finished (`case.active` is then False)."""
 
     case: Case
     created: bool
@@ -267,6 +268,12 @@ def _higher(a: Priority, b: Priority) -> bool:
     return PRIORITY_RANK[a] < PRIORITY_RANK[b]
 
 
+def default_priority(reason: Reason, verdict_priority: Priority | None = None) -> Priority:
+    """The priority for a request: the reason's own, or the verdict's when that is higher (money gone)."""
+    base = DEFAULT_PRIORITY[reason]
+    return verdict_priority if verdict_priority and _higher(verdict_priority, base) else base
+
+
 def _stronger_verdict(old: VerdictSummary | None, new: VerdictSummary | None) -> VerdictSummary | None:
     """Keep the more alarming verdict; the newer one on a tie."""
     if new is None or old is None:
@@ -319,6 +326,9 @@ class DeskService:
         now = self._now(now)
         verdict = self._stored_verdict(request.verdict)
         async with self.db.transaction() as tx:
+            replayed = await self._case_of_replayed_request(tx, request)
+            if replayed is not None:
+                return OpenResult(replayed, False, False, None)
             existing = await store.active_case_for_user(tx, request.user_id)
             if existing is None:
                 case_id = await store.insert_case(tx, NewCase(
@@ -339,6 +349,16 @@ class DeskService:
             case = await self._case(tx, existing.id)
             position = await store.queue_position(tx, case) if case.status == "open" else None
             return OpenResult(case, False, raised, position, tuple(added))
+
+    async def _case_of_replayed_request(self, tx: store.Conn, request: CaseRequest) -> Case | None:
+        """The finished case a replayed request already went into (so a replay cannot open a second one)."""
+        for incoming in request.messages:
+            if incoming.direction == "user" and incoming.source_update_id is not None:
+                seen = await store.message_for_update(tx, request.user_id, incoming.source_update_id)
+                if seen is not None:
+                    case = await self._case(tx, seen.case_id)
+                    return None if case.active else case
+        return None
 
     async def _add_messages(self, tx: store.Conn, case_id: int, request: CaseRequest, now: datetime, *,
                             relayed: bool) -> list[CaseMessage]:

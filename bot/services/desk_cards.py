@@ -121,8 +121,7 @@ def _message_line(texts: Texts, case: Case, message: CaseMessage, lang: str, rev
     body = _shown(message.text or "", reveal)
     if message.photo_file_id:
         body = f"{texts.render('desk.user.photo', lang)} {body}".strip()
-    return f"{sender}：{_clip(body, MAX_MESSAGE_CHARS)}" if lang == "zh" else \
-        f"{sender}: {_clip(body, MAX_MESSAGE_CHARS)}"
+    return texts.render("desk.card.line", lang, sender=sender, text=_clip(body, MAX_MESSAGE_CHARS))
 
 
 def _fit_messages(texts: Texts, lines: list[str], lang: str, budget: int) -> list[str]:
@@ -156,7 +155,7 @@ def render_card(texts: Texts, case: Case, messages: Sequence[CaseMessage], *, no
     if case.user_unreachable_at is not None and case.active:
         head.append(texts.render("desk.card.unreachable", lang))
     user_lang = texts.render(f"desk.lang.{'en' if case.lang == 'en' else 'zh'}", lang)
-    head.append(texts.render("desk.card.user", lang, name=display_name(case, reveal=show), lang=user_lang))
+    head.append(texts.render("desk.card.user", lang, name=display_name(case, reveal=show), language=user_lang))
     head += _verdict_lines(texts, case.verdict, lang, show)
     foot = [rule, texts.render("desk.card.revealed" if show else "desk.card.masked", lang)]
     if case.active:

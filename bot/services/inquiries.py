@@ -63,13 +63,9 @@ class InquiryService:
             stage=verdict.stage, escalate=verdict.escalate, priority=verdict.priority, amount=verdict.amount,
             lang=lang, latency_ms=round(latency_ms, 3),
         ))
-        # At most once: a replayed update whose reply may already have gone out is not answered again.
-        should_send = stored.created or stored.reply_state == "pending"
-        return Answer(reply, verdict, stored.id, should_send)
-
-    async def mark_sending(self, inquiry_id: int | None) -> None:
-        if inquiry_id:
-            await store.set_reply_state(self.db, inquiry_id, "sending")
+        # At most once: the row is born 'sending', so a replayed update whose reply may already have
+        # gone out is logged once and not answered again.
+        return Answer(reply, verdict, stored.id, should_send=stored.created)
 
     async def mark_sent(self, inquiry_id: int | None, ok: bool = True) -> None:
         if inquiry_id:

@@ -71,10 +71,16 @@ class Database:
                 await self.conn.execute("COMMIT")
 
     async def execute(self, sql: str, params: Params = ()) -> int:
-        """Run one write statement in its own transaction; returns lastrowid."""
-        async with self.transaction() as tx:
-            cursor = await tx.execute(sql, params)
+        """Run one statement (atomic on its own in autocommit mode); returns lastrowid."""
+        async with self._lock:
+            cursor = await self.conn.execute(sql, params)
             return cursor.lastrowid or 0
+
+    async def execute_rowcount(self, sql: str, params: Params = ()) -> int:
+        """Run one statement; returns how many rows it changed."""
+        async with self._lock:
+            cursor = await self.conn.execute(sql, params)
+            return cursor.rowcount
 
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
         async with self.transaction() as tx:

@@ -44,24 +44,23 @@ INQUIRY_COLUMNS = (
 )
 
 
-async def add_inquiry(db: Database, record: InquiryRecord) -> StoredInquiry:
+async def add_inquiry(db: Database, record: InquiryRecord, reply_state: str = "sending") -> StoredInquiry:
     """Insert, or return the existing row for a replayed update (keyed by update_id)."""
-    async with db.transaction() as tx:
-        if record.update_id is not None:
-            cursor = await tx.execute("SELECT id, reply_state FROM inquiries WHERE update_id = ?", (record.update_id,))
-            row = await cursor.fetchone()
-            if row:
-                return StoredInquiry(row[0], row[1], created=False)
-        cursor = await tx.execute(
-            """INSERT INTO inquiries(user_id, chat_id, update_id, channel, source, text, normalised_text, risk,
-               scam_type, rule_id, score, signals, stage, escalate, priority, amount, lang, latency_ms, created_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            (record.user_id, record.chat_id, record.update_id, record.channel, record.source, record.text,
-             record.normalised_text, record.risk, record.scam_type, record.rule_id, record.score,
-             json.dumps(record.signals), record.stage, int(record.escalate), record.priority, record.amount,
-             record.lang, record.latency_ms, now_iso()),
-        )
-        return StoredInquiry(cursor.lastrowid or 0, "pending", created=True)
+    row = await db.fetchone(
+        """INSERT INTO inquiries(user_id, chat_id, update_id, channel, source, text, normalised_text, risk,
+           scam_type, rule_id, score, signals, stage, escalate, priority, amount, lang, latency_ms, reply_state,
+           created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT(update_id) DO NOTHING RETURNING id""",
+        (record.user_id, record.chat_id, record.update_id, record.channel, record.source, record.text,
+         record.normalised_text, record.risk, record.scam_type, record.rule_id, record.score,
+         json.dumps(record.signals), record.stage, int(record.escalate), record.priority, record.amount,
+         record.lang, record.latency_ms, reply_state, now_iso()),
+    )
+    if row is not None:
+        return StoredInquiry(row[0], reply_state, created=True)
+    existing = await db.fetchone("SELECT id, reply_state FROM inquiries WHERE update_id = ?", (record.update_id,))
+    assert existing is not None
+    return StoredInquiry(existing[0], existing[1], created=False)
 
 
 async def set_reply_state(db: Database, inquiry_id: int, state: str) -> None:

@@ -22,7 +22,7 @@ from bot.telegram.context import SERVICES_KEY, Services
 logger = logging.getLogger(__name__)
 
 MENU_COMMANDS = ("start", "help", "types", "report", "subscribe", "unsubscribe", "lang", "cancel")
-Journal = Callable[[list[dict[str, Any]]], Awaitable[None]]
+Journal = Callable[[list[dict[str, Any]]], Awaitable[set[int]]]
 
 
 class JournalingBot(ExtBot):
@@ -34,13 +34,15 @@ class JournalingBot(ExtBot):
 
     async def get_updates(self, *args: Any, **kwargs: Any) -> tuple[Update, ...]:
         fetched = await super().get_updates(*args, **kwargs)
-        if fetched:
-            await self._journal([u.to_dict() for u in fetched])
-        return fetched
+        if not fetched:
+            return fetched
+        finished = await self._journal([u.to_dict() for u in fetched])
+        # Telegram re-delivers what was never confirmed before a crash; skip what we already finished.
+        return tuple(u for u in fetched if u.update_id not in finished)
 
 
 class DurableApplication(Application):
-    """Skips updates already done or in flight, and marks each one done after its handlers ran."""
+    """Skips updates already in flight, and marks each one done after its handlers ran."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -56,8 +58,6 @@ class DurableApplication(Application):
             return
         self._in_flight.add(update_id)
         try:
-            if not await journal.begin_attempt(services.db, update_id):
-                return
             await super().process_update(update)
             await journal.finish_update(services.db, update_id)
         finally:
@@ -67,7 +67,7 @@ class DurableApplication(Application):
 async def replay_pending(application: Application) -> int:
     """Queue updates that were journaled but never finished (the process died)."""
     services: Services = application.bot_data[SERVICES_KEY]
-    pending = await journal.pending_updates(services.db)
+    pending = await journal.take_replay(services.db)
     for payload in pending:
         await application.update_queue.put(Update.de_json(payload, application.bot))
     if pending:
@@ -117,8 +117,8 @@ def build_application(services: Services, handler_modules: list[Any],
     """The Application with every handler module's handlers, the journal and the error handler."""
     config = services.config
 
-    async def journal_fn(payloads: list[dict[str, Any]]) -> None:
-        await journal.journal_updates(services.db, payloads)
+    async def journal_fn(payloads: list[dict[str, Any]]) -> set[int]:
+        return await journal.journal_updates(services.db, payloads)
 
     async def initialise(application: Application) -> None:
         application.bot_data[SERVICES_KEY] = services

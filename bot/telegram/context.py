@@ -61,4 +61,9 @@ async def remember_user(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     chat = update.effective_chat
     if user is None or chat is None or chat.type != "private":
         return
+    # One write per user and name per process, not one per message.
+    if context.user_data is not None and context.user_data.get("known_as") == user.full_name:
+        return
     await users.upsert_user(services(context).db, user.id, chat.id, user.full_name)
+    if context.user_data is not None:
+        context.user_data["known_as"] = user.full_name

@@ -55,7 +55,6 @@ async def reply_with_verdict(update: Update, context: ContextTypes.DEFAULT_TYPE,
     if source == "edited":
         reply = f"{s.text('edited.note', lang)}\n{reply}"
     markup = verdict_keyboard(lambda key: s.text(key, lang), answer.inquiry_id) if answer.verdict else None
-    await s.inquiries.mark_sending(answer.inquiry_id)
     sent = await send_long(context.bot, message.chat_id, reply, reply_markup=markup,
                            reply_to_message_id=message.message_id)
     await s.inquiries.mark_sent(answer.inquiry_id, ok=sent is not None)
