@@ -146,6 +146,7 @@ class Thresholds(Strict):
     medium: float = 3
     type_min_score: float = 3
     generic_only_max_risk: Risk = "medium"
+    generic_min_evidence: float = 2
     large_amount: float = 10000
 
 
@@ -172,6 +173,7 @@ class SignalsFile(Strict):
     homophones: dict[str, list[str]] = Field(default_factory=dict)
     negators: list[str] = Field(default_factory=list)
     stage_negators: list[str] = Field(default_factory=list)
+    negation_exceptions: list[str] = Field(default_factory=list)
     generic: list[SignalSpec] = Field(default_factory=list)
     benign: list[SignalSpec] = Field(default_factory=list)
     stage_after: list[SignalSpec] = Field(default_factory=list)

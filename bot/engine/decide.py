@@ -67,7 +67,8 @@ class Engine:
         for kind, specs in sections:
             signals.extend(self._compile(s, kind, None) for s in specs)
         self.matcher = Matcher(signals, list(self._words(content.signals.negators)),
-                               list(self._words(content.signals.stage_negators)))
+                               list(self._words(content.signals.stage_negators)),
+                               list(self._words(content.signals.negation_exceptions)))
 
     def _words(self, words: list[str]) -> tuple[str, ...]:
         return tuple(dict.fromkeys(w for w in (self.normaliser.keyword(word) for word in words) if w))
@@ -148,8 +149,9 @@ class Engine:
         score = round(rule_score + generic_score, 2)
         scam_type = best.scam_type if best and rule_score >= best.min_score else None
         risk = self._risk(score, scam_type)
-        if scam_type is None and not any(h.weight > 0 and h.kind in ("generic", "entity", "stage_after") for h in kept):
-            risk = "low"  # a rule's own signals below its min_score are not a warning on their own
+        generic_evidence = sum(h.weight for h in kept if h.weight > 0 and h.kind in ("generic", "entity", "stage_after"))
+        if scam_type is None and generic_evidence < self.thresholds.generic_min_evidence:
+            risk = "low"  # a rule below its min_score plus a weak hint is not yet a warning
         stage = self._stage(kept, risk)
         escalate, priority = self._escalation(risk, stage, entities.max_amount)
         kept.sort(key=lambda h: (-abs(h.weight), h.span))

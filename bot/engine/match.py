@@ -37,11 +37,14 @@ class _NegatorSet:
     """Negators looked up by length: a hit is negated when one ends at most one character before it
     ("不收押金", "还没转", "差点被骗")."""
 
-    def __init__(self, words: list[str]) -> None:
+    def __init__(self, words: list[str], exceptions: list[str] = ()) -> None:  # type: ignore[assignment]
         self._words = frozenset(w for w in words if w)
         self._lengths = sorted({len(w) for w in self._words})
+        self._exceptions = _NegatorSet(list(exceptions)) if exceptions else None
 
     def precedes(self, text: str, start: int) -> bool:
+        if self._exceptions is not None and self._exceptions.precedes(text, start):
+            return False  # "不然影响征信": 不然 means "otherwise", not "not"
         for length in self._lengths:
             for gap in range(NEGATION_GAP + 1):
                 end = start - gap
@@ -66,10 +69,11 @@ class Match:
 class Matcher:
     """Finds which signals a normalised text triggers."""
 
-    def __init__(self, signals: list[CompiledSignal], negators: list[str], stage_negators: list[str]) -> None:
+    def __init__(self, signals: list[CompiledSignal], negators: list[str], stage_negators: list[str],
+                 exceptions: list[str] | None = None) -> None:
         self.signals = signals
-        self._negators = _NegatorSet(negators)
-        self._stage_negators = _NegatorSet([*negators, *stage_negators])
+        self._negators = _NegatorSet(negators, exceptions or [])
+        self._stage_negators = _NegatorSet([*negators, *stage_negators], exceptions or [])
         self._always_regex = [i for i, s in enumerate(signals) if s.regexes and not s.prefilter]
         index: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
         for number, signal in enumerate(signals):
