@@ -64,6 +64,9 @@ def make_application(services: Services) -> Application:
     application = build_application(services, handler_modules(), post_init=post_init)
 
     async def post_shutdown(_: Application) -> None:
+        from bot.telegram.handlers import subscriptions
+
+        await subscriptions.detach(services)
         await services.db.close()
 
     application.post_shutdown = post_shutdown

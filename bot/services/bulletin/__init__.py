@@ -1,0 +1,1 @@
+"""The weekly fraud-map bulletin: areas, case import, weekly figures, text, map and trend pictures."""
