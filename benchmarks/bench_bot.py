@@ -43,6 +43,7 @@ class Timings:
     def __init__(self, api: FakeBotApi) -> None:
         self.api = api
         self.delivered: dict[int, float] = {}
+        self.chats: dict[int, int] = {}
         poll = api.telegram.updates.poll
 
         async def timed_poll(*args: object) -> list[dict]:
@@ -72,8 +73,6 @@ class Timings:
     def _chat_and_message(self, update_id: int) -> tuple[int, int]:
         chat_id = self.chats[update_id]
         return chat_id, self.api.message_id_of(update_id)
-
-    chats: dict[int, int] = {}
 
 
 async def start_bot(api: FakeBotApi, folder: Path) -> asyncio.subprocess.Process:

@@ -14,6 +14,7 @@ from bot.engine.normalise import Normalised, Normaliser
 from bot.engine.verdict import RISK_ORDER, Entities, Priority, Risk, SignalHit, SignalKind, Stage, Verdict
 
 QUOTE_LIMIT = 36
+GENERIC_KINDS = ("generic", "entity", "stage_after")
 _CLAUSE_BREAKS = set("。！？!?；;\n，,：:")
 
 
@@ -145,11 +146,11 @@ class Engine:
     def _decide(self, hits: list[SignalHit], entities: Entities, normalised: Normalised) -> Verdict:
         best, rule_score = self._best_rule(hits)
         kept = [h for h in hits if h.kind != "rule" or (best and h.id.startswith(best.rule_id + "."))]
-        generic_score = sum(h.weight for h in kept if h.kind in ("generic", "benign", "entity", "stage_after"))
+        generic_score = sum(h.weight for h in kept if h.kind in (*GENERIC_KINDS, "benign"))
         score = round(rule_score + generic_score, 2)
         scam_type = best.scam_type if best and rule_score >= best.min_score else None
         risk = self._risk(score, scam_type)
-        generic_evidence = sum(h.weight for h in kept if h.weight > 0 and h.kind in ("generic", "entity", "stage_after"))
+        generic_evidence = sum(h.weight for h in kept if h.weight > 0 and h.kind in GENERIC_KINDS)
         if scam_type is None and generic_evidence < self.thresholds.generic_min_evidence:
             risk = "low"  # a rule below its min_score plus a weak hint is not yet a warning
         stage = self._stage(kept, risk)

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from bot.services.desk import CaseRequest, DeskService, IncomingMessage, StaffPolicy, default_priority, \
-    summarise_verdict
+from bot.services.desk import (
+    CaseRequest,
+    DeskService,
+    IncomingMessage,
+    StaffPolicy,
+    default_priority,
+    summarise_verdict,
+)
 from bot.services.inquiries import Answer, InquiryService
 
 TERMINAL_USER = 0

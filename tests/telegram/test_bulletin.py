@@ -19,7 +19,7 @@ SUBSCRIBERS = (6001, 6002, 6003)
 
 
 @pytest.fixture
-def config(fake_bot_api: FakeBotApi, tmp_path):  # noqa: ANN001, ANN201
+def config(fake_bot_api: FakeBotApi, tmp_path):
     fake_bot_api.group_chat(STAFF_CHAT, "值班台")
     return bot_config(fake_bot_api, tmp_path / "bot.sqlite3",
                       bulletin={"broadcast": {"messages_per_second": 29, "per_chat_interval_seconds": 0.05}})
@@ -48,7 +48,7 @@ async def subscribe(api: FakeBotApi, user: int, district: str | None) -> None:
     await api.wait_for(lambda c: c.method == "editMessageText" and str(c.params.get("chat_id")) == str(user))
 
 
-async def test_staff_import_preview_publish_and_subscribers_receive_it(fake_bot_api: FakeBotApi, config) -> None:  # noqa: ANN001
+async def test_staff_import_preview_publish_and_subscribers_receive_it(fake_bot_api: FakeBotApi, config) -> None:
     api = fake_bot_api
     area = load_area("ningbo")
     district = area.districts[0]
@@ -73,7 +73,7 @@ async def test_staff_import_preview_publish_and_subscribers_receive_it(fake_bot_
     assert len(photos) == 1
 
 
-async def test_non_staff_cannot_build_or_publish(fake_bot_api: FakeBotApi, config) -> None:  # noqa: ANN001
+async def test_non_staff_cannot_build_or_publish(fake_bot_api: FakeBotApi, config) -> None:
     api = fake_bot_api
     async with running_bot(config):
         command(api, 4444, "/bulletin 2026-W23")
@@ -85,7 +85,7 @@ async def test_non_staff_cannot_build_or_publish(fake_bot_api: FakeBotApi, confi
         assert await db.fetchval("SELECT COUNT(*) FROM bulletins") == 0
 
 
-async def test_bad_csv_is_reported_by_line_and_nothing_is_kept(fake_bot_api: FakeBotApi, config) -> None:  # noqa: ANN001
+async def test_bad_csv_is_reported_by_line_and_nothing_is_kept(fake_bot_api: FakeBotApi, config) -> None:
     api = fake_bot_api
     bad = demo_csv().decode("utf-8").splitlines()
     bad[5] = bad[5].replace(",", ",not-a-date,", 1) if False else bad[5] + ",extra,fields"
@@ -99,7 +99,7 @@ async def test_bad_csv_is_reported_by_line_and_nothing_is_kept(fake_bot_api: Fak
         assert await db.fetchval("SELECT COUNT(*) FROM cases") == 0
 
 
-async def test_blocked_subscriber_is_unsubscribed(fake_bot_api: FakeBotApi, config) -> None:  # noqa: ANN001
+async def test_blocked_subscriber_is_unsubscribed(fake_bot_api: FakeBotApi, config) -> None:
     api = fake_bot_api
     async with running_bot(config):
         await subscribe(api, SUBSCRIBERS[0], None)

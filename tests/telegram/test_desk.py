@@ -17,7 +17,7 @@ SCAM = "客服说我的快递丢了要理赔，让我加微信扫二维码先交
 
 
 @pytest.fixture
-def config(fake_bot_api: FakeBotApi, tmp_path):  # noqa: ANN001, ANN201
+def config(fake_bot_api: FakeBotApi, tmp_path):
     fake_bot_api.group_chat(STAFF_CHAT, "值班台")
     return bot_config(fake_bot_api, tmp_path / "bot.sqlite3")
 
@@ -40,7 +40,7 @@ async def ask_and_press(api: FakeBotApi, prefix: str) -> dict:
     return card
 
 
-async def test_whole_life_of_a_case(fake_bot_api: FakeBotApi, config) -> None:  # noqa: ANN001
+async def test_whole_life_of_a_case(fake_bot_api: FakeBotApi, config) -> None:
     api = fake_bot_api
     async with running_bot(config):
         card = await ask_and_press(api, "paid:")
@@ -49,7 +49,7 @@ async def test_whole_life_of_a_case(fake_bot_api: FakeBotApi, config) -> None:  
         assert any("110" in m["text"] for m in user_msgs[1:]), "urgent steps without waiting for a person"
 
         api.add_callback(OFFICER, button(card, "dk:claim"), card["message_id"], chat_id=STAFF_CHAT)
-        await api.wait_for(lambda c: c.method == "editMessageText" and "已认领" in str(c.params.get("text", ""))
+        await api.wait_for(lambda c: (c.method == "editMessageText" and "已认领" in str(c.params.get("text", "")))
                            or c.method == "editMessageText")
         joined = await api.wait_for_messages(USER, 4)
         assert "民警" in joined[-1]["text"]
@@ -79,7 +79,7 @@ async def test_whole_life_of_a_case(fake_bot_api: FakeBotApi, config) -> None:  
     assert {"claim", "close"} <= set(actions)
 
 
-async def test_non_staff_cannot_claim(fake_bot_api: FakeBotApi, config) -> None:  # noqa: ANN001
+async def test_non_staff_cannot_claim(fake_bot_api: FakeBotApi, config) -> None:
     api = fake_bot_api
     async with running_bot(config):
         card = await ask_and_press(api, "officer:")
@@ -92,7 +92,7 @@ async def test_non_staff_cannot_claim(fake_bot_api: FakeBotApi, config) -> None:
     assert status == "open" and denied >= 1
 
 
-async def test_concurrent_claims_have_exactly_one_winner(fake_bot_api: FakeBotApi, config) -> None:  # noqa: ANN001
+async def test_concurrent_claims_have_exactly_one_winner(fake_bot_api: FakeBotApi, config) -> None:
     api = fake_bot_api
     async with running_bot(config):
         card = await ask_and_press(api, "officer:")
@@ -110,7 +110,7 @@ async def test_concurrent_claims_have_exactly_one_winner(fake_bot_api: FakeBotAp
     assert len(joined) == 1 and claims >= 1
 
 
-async def test_user_blocking_the_bot_mid_case_is_reported_to_staff(fake_bot_api: FakeBotApi, config) -> None:  # noqa: ANN001
+async def test_user_blocking_the_bot_mid_case_is_reported_to_staff(fake_bot_api: FakeBotApi, config) -> None:
     api = fake_bot_api
     async with running_bot(config):
         card = await ask_and_press(api, "officer:")
@@ -123,7 +123,7 @@ async def test_user_blocking_the_bot_mid_case_is_reported_to_staff(fake_bot_api:
         assert await db.fetchval("SELECT user_unreachable_at IS NOT NULL FROM escalations")
 
 
-async def test_restart_keeps_open_cases_and_cards_working(fake_bot_api: FakeBotApi, config) -> None:  # noqa: ANN001
+async def test_restart_keeps_open_cases_and_cards_working(fake_bot_api: FakeBotApi, config) -> None:
     api = fake_bot_api
     async with running_bot(config):
         card = await ask_and_press(api, "officer:")
@@ -136,7 +136,7 @@ async def test_restart_keeps_open_cases_and_cards_working(fake_bot_api: FakeBotA
         assert await db.fetchval("SELECT status FROM escalations") == "claimed"
 
 
-async def test_user_messages_go_to_the_officer_until_cancelled(fake_bot_api: FakeBotApi, config) -> None:  # noqa: ANN001
+async def test_user_messages_go_to_the_officer_until_cancelled(fake_bot_api: FakeBotApi, config) -> None:
     api = fake_bot_api
     async with running_bot(config):
         await ask_and_press(api, "officer:")
@@ -152,7 +152,7 @@ async def test_user_messages_go_to_the_officer_until_cancelled(fake_bot_api: Fak
     assert "安全账户" in replies[-1]["text"]
 
 
-async def test_report_sends_a_clue_to_staff(fake_bot_api: FakeBotApi, config) -> None:  # noqa: ANN001
+async def test_report_sends_a_clue_to_staff(fake_bot_api: FakeBotApi, config) -> None:
     api = fake_bot_api
     async with running_bot(config):
         api.add_text(USER, "/report", entities=[{"type": "bot_command", "offset": 0, "length": 7}])
