@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 from datetime import time as dtime
 from datetime import timedelta
@@ -53,10 +54,12 @@ class TelegramSender:
 
     def __init__(self, bot) -> None:
         self.bot = bot
+        # The map is uploaded once; later sends reuse Telegram's file_id (small, evenly paced requests).
+        self._file_ids: dict[str, str] = {}
 
-    async def _call(self, send) -> None:
+    async def _call(self, send):
         try:
-            await send
+            return await send
         except Forbidden as exc:
             raise RecipientBlocked(str(exc)) from exc
         except RetryAfter as exc:
@@ -71,7 +74,11 @@ class TelegramSender:
         await self._call(self.bot.send_message(chat_id, text))
 
     async def send_photo(self, chat_id: int, png: bytes, caption: str) -> None:
-        await self._call(self.bot.send_photo(chat_id, InputFile(png, filename="map.png"), caption=caption[:1024]))
+        key = hashlib.sha256(png).hexdigest()
+        photo = self._file_ids.get(key) or InputFile(png, filename="map.png")
+        message = await self._call(self.bot.send_photo(chat_id, photo, caption=caption[:1024]))
+        if key not in self._file_ids and message is not None and message.photo:
+            self._file_ids[key] = message.photo[-1].file_id
 
 
 class BulletinDesk:
