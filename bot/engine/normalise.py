@@ -195,7 +195,7 @@ def _separator_is_meaningful(chars: list[str], i: int) -> bool:
     nxt = _neighbour(chars, i, 1)
     if not (prev and nxt and prev.isascii() and nxt.isascii()):
         return False
-    return not (chars[i].isspace() and prev.isdigit() and nxt.isdigit())
+    return not (chars[i] in " \t\u3000" and prev.isdigit() and nxt.isdigit())
 
 
 def _numeral_value(run: str) -> int | None:

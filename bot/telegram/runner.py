@@ -80,7 +80,7 @@ async def attach_optional_services(services: Services, application: Application)
 
     await desk_handlers.attach(services, application)
     await subscriptions.attach(services, application)
-    photos.attach(services)
+    await photos.attach(services)
 
 
 def _check_startup(config: Config) -> None:

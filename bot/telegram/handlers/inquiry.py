@@ -41,7 +41,7 @@ def message_text(message: Message) -> str | None:
 
 
 async def reply_with_verdict(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str | None,
-                             source: str) -> Verdict | None:
+                             source: str, *, preface: str | None = None) -> Verdict | None:
     """Judge, log, answer with buttons, escalate when the verdict says so."""
     s = services(context)
     message = update.effective_message
@@ -54,6 +54,8 @@ async def reply_with_verdict(update: Update, context: ContextTypes.DEFAULT_TYPE,
     reply = answer.reply
     if source == "edited":
         reply = f"{s.text('edited.note', lang)}\n{reply}"
+    if preface:
+        reply = f"{preface}\n\n{reply}"
     markup = verdict_keyboard(lambda key: s.text(key, lang), answer.inquiry_id) if answer.verdict else None
     sent = await send_long(context.bot, message.chat_id, reply, reply_markup=markup,
                            reply_to_message_id=message.message_id)
@@ -71,7 +73,7 @@ async def on_private_message(update: Update, context: ContextTypes.DEFAULT_TYPE)
         return
     if await escalation.take_pending_report(update, context):
         return
-    if message.photo and not message.caption:
+    if message.photo or message.document:
         await on_photo(update, context)
         return
     await reply_with_verdict(update, context, message_text(message), _source(update, message))
@@ -81,11 +83,14 @@ async def on_photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A picture without text: read it when the vision extra is installed, else ask for the text."""
     s = services(context)
     reader = s.extras.get("image_reader")
-    if reader is None:
+    message = update.effective_message
+    if reader is not None:
+        await reader(update, context)
+    elif message.caption:
+        await reply_with_verdict(update, context, message.caption, "caption")
+    else:
         lang = await user_lang(update, context)
-        await update.effective_message.reply_text(s.text("unsupported.photo", lang))
-        return
-    await reader(update, context)
+        await message.reply_text(s.text("unsupported.photo", lang))
 
 
 def _addressed_to_bot(message: Message, bot_username: str | None, bot_id: int) -> bool:
@@ -132,7 +137,7 @@ async def on_unsupported(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 
 def handlers() -> list[BaseHandler]:
-    readable = (filters.TEXT & ~filters.COMMAND) | filters.CAPTION | filters.PHOTO
+    readable = (filters.TEXT & ~filters.COMMAND) | filters.CAPTION | filters.PHOTO | filters.Document.IMAGE
     return [
         MessageHandler(PRIVATE & NEW_OR_EDITED & readable, on_private_message),
         MessageHandler(GROUPS & filters.UpdateType.MESSAGE & (filters.TEXT | filters.CAPTION) & ~filters.COMMAND,
