@@ -49,6 +49,14 @@ class SignalSpec(Strict):
     regex: list[str] = Field(default_factory=list)
     prefilter: list[str] = Field(default_factory=list)
 
+    @field_validator("any", "prefilter", mode="before")
+    @classmethod
+    def _numbers_are_keywords(cls, values: object) -> object:
+        """A bare 12333 in YAML is a number; as a keyword it means the digits."""
+        if isinstance(values, list):
+            return [str(v) if isinstance(v, int | float) and not isinstance(v, bool) else v for v in values]
+        return values
+
     @field_validator("any", "prefilter")
     @classmethod
     def _keywords_not_blank(cls, values: list[str]) -> list[str]:
@@ -174,6 +182,7 @@ class SignalsFile(Strict):
     negators: list[str] = Field(default_factory=list)
     stage_negators: list[str] = Field(default_factory=list)
     negation_exceptions: list[str] = Field(default_factory=list)
+    stage_clause_negators: list[str] = Field(default_factory=list)
     generic: list[SignalSpec] = Field(default_factory=list)
     benign: list[SignalSpec] = Field(default_factory=list)
     stage_after: list[SignalSpec] = Field(default_factory=list)

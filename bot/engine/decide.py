@@ -69,7 +69,8 @@ class Engine:
             signals.extend(self._compile(s, kind, None) for s in specs)
         self.matcher = Matcher(signals, list(self._words(content.signals.negators)),
                                list(self._words(content.signals.stage_negators)),
-                               list(self._words(content.signals.negation_exceptions)))
+                               list(self._words(content.signals.negation_exceptions)),
+                               list(self._words(content.signals.stage_clause_negators)))
 
     def _words(self, words: list[str]) -> tuple[str, ...]:
         return tuple(dict.fromkeys(w for w in (self.normaliser.keyword(word) for word in words) if w))
@@ -139,9 +140,19 @@ class Engine:
             info = self.rules[rule_id]
             if info.requires_any and not info.requires_any & matched[rule_id]:
                 continue
-            if score > best_score or (score == best_score and best is not None and info.order < best.order):
+            if self._better(info, score, best, best_score):
                 best, best_score = info, score
         return best, best_score
+
+    @staticmethod
+    def _better(info: RuleInfo, score: float, best: RuleInfo | None, best_score: float) -> bool:
+        """A rule that reaches its own min_score beats one that does not; then the higher score, then file order."""
+        if best is None:
+            return score > 0
+        reaches, best_reaches = score >= info.min_score, best_score >= best.min_score
+        if reaches != best_reaches:
+            return reaches
+        return score > best_score or (score == best_score and info.order < best.order)
 
     def _decide(self, hits: list[SignalHit], entities: Entities, normalised: Normalised) -> Verdict:
         best, rule_score = self._best_rule(hits)

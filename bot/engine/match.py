@@ -16,6 +16,8 @@ from bot.engine.verdict import SignalKind
 
 _ANY, _ALL, _PRE = 0, 1, 2
 NEGATION_GAP = 1
+CLAUSE_LOOKBACK = 14
+CLAUSE_ENDS = set(",.!?;:，。！？；：\n")
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,17 @@ class CompiledSignal:
     regexes: tuple[re.Pattern[str], ...] = ()
     prefilter: tuple[str, ...] = ()
     negatable: bool = False
+
+
+def _ascii_edges(word: str) -> bool:
+    """Keywords starting with an ASCII letter must start an English word."""
+    return word[:1].isascii() and word[:1].isalpha()
+
+
+def _inside_a_word(text: str, span: tuple[int, int], edges: bool) -> bool:
+    """"fee" must not match in "coffee", nor "app" in "happy"; word endings are free ("follow" → "followed")."""
+    before = text[span[0] - 1] if span[0] > 0 else ""
+    return before.isascii() and before.isalpha()
 
 
 class _NegatorSet:
@@ -70,8 +83,9 @@ class Matcher:
     """Finds which signals a normalised text triggers."""
 
     def __init__(self, signals: list[CompiledSignal], negators: list[str], stage_negators: list[str],
-                 exceptions: list[str] | None = None) -> None:
+                 exceptions: list[str] | None = None, clause_negators: list[str] | None = None) -> None:
         self.signals = signals
+        self._clause_negators = tuple(clause_negators or ())
         self._negators = _NegatorSet(negators, exceptions or [])
         self._stage_negators = _NegatorSet([*negators, *stage_negators], exceptions or [])
         self._always_regex = [i for i, s in enumerate(signals) if s.regexes and not s.prefilter]
@@ -86,20 +100,31 @@ class Matcher:
                 index[word].append((number, _PRE, 0))
         self._automaton = ahocorasick.Automaton()
         for word, targets in index.items():
-            self._automaton.add_word(word, (len(word), tuple(targets)))
+            self._automaton.add_word(word, (len(word), _ascii_edges(word), tuple(targets)))
         self._empty = not index
         if index:
             self._automaton.make_automaton()
 
     def _negated(self, signal: CompiledSignal, text: str, start: int) -> bool:
-        negators = self._stage_negators if signal.kind == "stage_after" else self._negators
-        return negators.precedes(text, start)
+        if signal.kind != "stage_after":
+            return self._negators.precedes(text, start)
+        return self._stage_negators.precedes(text, start) or self._demanded(text, start)
+
+    def _demanded(self, text: str, start: int) -> bool:
+        """"还让我把卡号和密码报给他": in the same clause, what they asked for is not what you did."""
+        clause_start = start
+        while clause_start > 0 and start - clause_start < CLAUSE_LOOKBACK and text[clause_start - 1] not in CLAUSE_ENDS:
+            clause_start -= 1
+        clause = text[clause_start:start]
+        return any(word in clause for word in self._clause_negators)
 
     def find(self, text: str) -> list[Match]:
         progress: dict[int, _Progress] = defaultdict(_Progress)
         if not self._empty and text:
-            for end, (length, targets) in self._automaton.iter(text):
+            for end, (length, edges, targets) in self._automaton.iter(text):
                 span = (end - length + 1, end + 1)
+                if edges and _inside_a_word(text, span, edges):
+                    continue
                 for number, path, group in targets:
                     signal = self.signals[number]
                     if path != _PRE and signal.negatable and self._negated(signal, text, span[0]):

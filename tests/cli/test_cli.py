@@ -125,3 +125,11 @@ def test_chat_answers_like_the_bot_and_logs_the_inquiry(tmp_path: Path) -> None:
     listing = subprocess.run([sys.executable, "-m", "bot", "inquiries", "--db", str(db)], capture_output=True,
                              check=False)
     assert "fake_customer_service" in listing.stdout.decode()
+
+
+def test_yaml_words_like_off_stay_keywords(tmp_path: Path) -> None:
+    from bot.content.yamlfile import read_yaml
+
+    path = tmp_path / "words.yaml"
+    path.write_text("any: [off, yes, 12333]\nflag: true\n", encoding="utf-8")
+    assert read_yaml(path) == {"any": ["off", "yes", 12333], "flag": True}

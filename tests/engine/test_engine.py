@@ -95,3 +95,18 @@ def test_entities_are_extracted(engine: Engine) -> None:
 def test_assess_never_raises_on_junk(engine: Engine) -> None:
     for junk in ["", " ", "😀" * 50, "\x00\xff" * 100, "a" * 100_000, "一" * 100_000]:
         engine.assess(junk)
+
+
+def test_english_keywords_do_not_match_inside_other_words(engine: Engine) -> None:
+    assert engine.assess("I had a coffee and felt happy, then paid the feed bill at the shop").risk == "low"
+
+
+def test_what_they_demanded_is_not_what_the_user_did(engine: Engine) -> None:
+    verdict = engine.assess("对方自称警察，还让我把银行卡号和密码报给他核对，我没理他")
+    assert verdict.stage != "after"
+
+
+def test_otherwise_is_not_a_negation(engine: Engine) -> None:
+    plain = engine.assess("客服说必须先交保证金才能退款")
+    with_otherwise = engine.assess("客服说必须先交保证金才能退款，不然退款失败")
+    assert with_otherwise.risk == plain.risk
