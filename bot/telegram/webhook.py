@@ -31,15 +31,16 @@ def update_receiver(application: Application, secret: str):
         except (ValueError, TypeError, KeyError):
             return web.Response(status=400)
         services: Services = application.bot_data[SERVICES_KEY]
-        await journal.journal_updates(services.db, [payload])
-        await application.update_queue.put(update)
+        finished = await journal.journal_updates(services.db, [payload])
+        if update.update_id not in finished:  # a re-delivery of a finished update is acknowledged, not redone
+            await application.update_queue.put(update)
         return web.Response(status=200)
 
     return receive
 
 
-async def serve_webhook(application: Application, config: Config) -> None:
-    """Run until SIGINT/SIGTERM; the update queue is drained before the bot stops."""
+async def serve_webhook(application: Application, config: Config, stop: asyncio.Event | None = None) -> None:
+    """Run until SIGINT/SIGTERM (or `stop` is set); the update queue is drained before the bot stops."""
     hook = config.telegram.webhook
     app = web.Application(client_max_size=4 * 1024 * 1024)
     app.router.add_post(f"/{hook.path.strip('/')}", update_receiver(application, hook.secret_token))
@@ -55,10 +56,11 @@ async def serve_webhook(application: Application, config: Config) -> None:
         await application.bot.set_webhook(hook.url, secret_token=hook.secret_token or None,
                                           allowed_updates=Update.ALL_TYPES)
     logger.info("webhook listening on %s:%s/%s", hook.listen, hook.port, hook.path)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+    if stop is None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
     try:
         await stop.wait()
     finally:
