@@ -53,7 +53,7 @@ async def test_misses_list_low_risk_payment_talk_and_unhelpful_answers(db: Datab
     assert ids == {paid_talk.inquiry_id, flagged.inquiry_id}
 
 
-def test_the_token_never_reaches_a_log(caplog) -> None:  # noqa: ANN001
+def test_the_token_never_reaches_a_log(caplog) -> None:
     token = "123456:SECRET-token-value"
     install_log_redaction([token], logging.getLogger("fraudbot.test"))
     logger = logging.getLogger("fraudbot.test")

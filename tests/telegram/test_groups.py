@@ -14,7 +14,7 @@ MEMBER = 4343
 
 
 @pytest.fixture
-def config(fake_bot_api: FakeBotApi, tmp_path):  # noqa: ANN001, ANN201
+def config(fake_bot_api: FakeBotApi, tmp_path):
     fake_bot_api.group_chat(GROUP, "工友群")
     return bot_config(fake_bot_api, tmp_path / "bot.sqlite3")
 
@@ -23,7 +23,7 @@ def say(api: FakeBotApi, text: str, **options: object) -> int:
     return api.add_text(MEMBER, text, chat_id=GROUP, chat_type="supergroup", **options)
 
 
-async def test_ordinary_group_talk_gets_no_answer(fake_bot_api: FakeBotApi, config) -> None:  # noqa: ANN001
+async def test_ordinary_group_talk_gets_no_answer(fake_bot_api: FakeBotApi, config) -> None:
     async with running_bot(config):
         say(fake_bot_api, "今晚加班到几点？")
         say(fake_bot_api, "明天食堂有红烧肉")
@@ -31,14 +31,14 @@ async def test_ordinary_group_talk_gets_no_answer(fake_bot_api: FakeBotApi, conf
     assert fake_bot_api.sent_messages(GROUP) == []
 
 
-async def test_high_confidence_scam_in_a_group_gets_one_short_warning(fake_bot_api: FakeBotApi, config) -> None:  # noqa: ANN001
+async def test_high_confidence_scam_in_a_group_gets_one_short_warning(fake_bot_api: FakeBotApi, config) -> None:
     async with running_bot(config):
         say(fake_bot_api, "【上海市公安局】你涉嫌洗钱，立即把存款转到安全账户接受审查，不要告诉家人")
         [warning] = await fake_bot_api.wait_for_messages(GROUP, 1)
     assert "⚠️" in warning["text"] and len(warning["text"]) < 200
 
 
-async def test_mentioned_bot_answers_but_never_says_no_red_flag_in_a_group(fake_bot_api: FakeBotApi, config) -> None:  # noqa: ANN001
+async def test_mentioned_bot_answers_but_never_says_no_red_flag_in_a_group(fake_bot_api: FakeBotApi, config) -> None:
     async with running_bot(config):
         say(fake_bot_api, "@fraudbot_test_bot 今天天气怎么样")
         [reply] = await fake_bot_api.wait_for_messages(GROUP, 1)

@@ -30,7 +30,7 @@ def update(update_id: int, text: str) -> dict:
         "from": {"id": USER, "is_bot": False, "first_name": "测试", "language_code": "zh-hans"}}}
 
 
-async def test_webhook_stores_then_answers_and_checks_the_secret(fake_bot_api: FakeBotApi, tmp_path) -> None:  # noqa: ANN001
+async def test_webhook_stores_then_answers_and_checks_the_secret(fake_bot_api: FakeBotApi, tmp_path) -> None:
     fake_bot_api.private_chat(USER)
     port = free_port()
     config = bot_config(fake_bot_api, tmp_path / "bot.sqlite3")
