@@ -173,6 +173,12 @@ class SendPacer:
                 self._chat_free_at[chat_id] = now + self._per_chat
                 return
 
+    async def wait_if_paused(self) -> None:
+        """A flood wait that arrived after this send got its turn still holds it back."""
+        loop = asyncio.get_running_loop()
+        while (delay := self._paused_until - loop.time()) > 0:
+            await asyncio.sleep(delay)
+
     def pause(self, seconds: float) -> None:
         """Telegram asked us to wait: nobody sends before then."""
         until = asyncio.get_running_loop().time() + seconds
@@ -322,6 +328,7 @@ class _Run:
         broadcast_id, user_id, chat_id = self.broadcast_id, delivery.user_id, delivery.chat_id
         message = messages[index]
         await deliveries.mark_sending(self.db, broadcast_id, user_id)
+        await self.pacer.wait_if_paused()
         try:
             if message.png is not None:
                 await self.service.sender.send_photo(chat_id, message.png, message.text)

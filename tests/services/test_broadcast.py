@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from itertools import pairwise
 
 import pytest
 
@@ -277,8 +276,10 @@ async def test_overall_and_per_chat_pacing(db: Database) -> None:
     service, broadcast_id, _ = await _start(db, sender, 10, settings)
     await service.run(broadcast_id)
     times = sorted(m.at for m in sender.sent)
-    gaps = [b - a for a, b in pairwise(times)]
-    assert min(gaps) >= 0.01 - 0.002  # 100 a second overall
+    # 100 a second overall: no 0.1 s span holds more than 10 sends (a late wake-up can only spread them out,
+    # so one more is allowed for a slot taken just after a delayed one).
+    busiest = max(sum(1 for t in times if start <= t < start + 0.1) for start in times)
+    assert busiest <= 11
     for chat in {m.chat_id for m in sender.sent}:
         photo, text = (m.at for m in sender.sent if m.chat_id == chat)
         assert text - photo >= 0.2 - 0.002  # one chat: 0.2 s apart
