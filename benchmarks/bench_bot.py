@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 from tests.fakes.bot_api import FakeBotApi  # noqa: E402
 
 USERS = 200
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "8"))  # a Bot API server on loopback answers in ~1 ms
 BURST = 3000
 RATE = 300
 SECONDS = 10
@@ -79,12 +80,13 @@ async def start_bot(api: FakeBotApi, folder: Path) -> asyncio.subprocess.Process
     config = folder / "config.yaml"
     config.write_text(yaml.safe_dump({
         "telegram": {"token": api.token, "base_url": api.base_url, "base_file_url": api.base_file_url,
-                     "poll_timeout": 1, "concurrent_updates": 256},
+                     "poll_timeout": 1, "concurrent_updates": 256, "connections": CONNECTIONS},
         "storage": {"database": str(folder / "bench.sqlite3")}, "log_level": "WARNING",
     }), encoding="utf-8")
     process = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "run", "--config", str(config),
                                                    cwd=ROOT, stdout=asyncio.subprocess.DEVNULL)
     await api.wait_for("getUpdates", timeout=30, answered=False)
+    await asyncio.sleep(3)  # let the background OCR warm-up finish; it is not part of answering text
     return process
 
 

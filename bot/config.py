@@ -46,6 +46,9 @@ class TelegramConfig(Section):
     mode: Literal["polling", "webhook"] = "polling"
     poll_timeout: float = 10
     concurrent_updates: int = Field(default=64, ge=1, le=1024)
+    # Requests in flight at once. Each request scans the whole pool, so more is not free: a nearby Bot API
+    # server needs few; the public one (~100 ms away) needs more for the same throughput.
+    connections: int = Field(default=32, ge=1, le=512)
     rate_limit: RateLimit = Field(default_factory=RateLimit)
     webhook: Webhook = Field(default_factory=Webhook)
     connect_timeout: float = 10

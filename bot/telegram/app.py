@@ -7,17 +7,19 @@ confirms it), marks it done after processing, and replays unfinished ones on sta
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Awaitable, Callable
+from http import HTTPStatus
 from typing import Any
 
 from telegram import BotCommand, Update
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, ExtBot
-from telegram.request import HTTPXRequest
 
 from bot.config import Config
 from bot.storage import updates as journal
 from bot.telegram.context import SERVICES_KEY, Services
+from bot.telegram.request import AiohttpRequest
 
 logger = logging.getLogger(__name__)
 
@@ -25,20 +27,35 @@ MENU_COMMANDS = ("start", "help", "types", "report", "subscribe", "unsubscribe",
 Journal = Callable[[list[dict[str, Any]]], Awaitable[set[int]]]
 
 
-class JournalingBot(ExtBot):
-    """An ExtBot whose fetched updates are stored before the updater confirms them."""
+class JournalingRequest(AiohttpRequest):
+    """The getUpdates connection: stores the raw updates of every answer before anyone parses them."""
 
-    def __init__(self, *args: Any, journal: Journal, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, journal: Journal, connection_pool_size: int, **kwargs: Any) -> None:
+        super().__init__(connection_pool_size, **kwargs)
         self._journal = journal
+        self.finished: set[int] = set()
+
+    async def do_request(self, url: str, method: str, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        code, payload = await super().do_request(url, method, *args, **kwargs)
+        if code == HTTPStatus.OK and url.endswith("/getUpdates"):
+            updates = json.loads(payload).get("result") or []
+            if updates:
+                self.finished |= await self._journal(updates)
+        return code, payload
+
+
+class JournalingBot(ExtBot):
+    """An ExtBot whose fetched updates are stored (by its getUpdates request) before the updater confirms them."""
+
+    def __init__(self, *args: Any, journaling_request: JournalingRequest, **kwargs: Any) -> None:
+        super().__init__(*args, get_updates_request=journaling_request, **kwargs)
+        self._journaling_request = journaling_request
 
     async def get_updates(self, *args: Any, **kwargs: Any) -> tuple[Update, ...]:
         fetched = await super().get_updates(*args, **kwargs)
-        if not fetched:
-            return fetched
-        finished = await self._journal([u.to_dict() for u in fetched])
+        finished, self._journaling_request.finished = self._journaling_request.finished, set()
         # Telegram re-delivers what was never confirmed before a crash; skip what we already finished.
-        return tuple(u for u in fetched if u.update_id not in finished)
+        return tuple(u for u in fetched if u.update_id not in finished) if finished else fetched
 
 
 class DurableApplication(Application):
@@ -98,10 +115,9 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 def build_bot(config: Config, journal_fn: Journal) -> JournalingBot:
     tg = config.telegram
-    request = HTTPXRequest(connection_pool_size=max(8, min(256, tg.concurrent_updates)),
-                           connect_timeout=tg.connect_timeout, read_timeout=tg.read_timeout)
-    updates_request = HTTPXRequest(connection_pool_size=2, connect_timeout=tg.connect_timeout,
-                                   read_timeout=tg.read_timeout + tg.poll_timeout)
+    request = AiohttpRequest(tg.connections, connect_timeout=tg.connect_timeout, read_timeout=tg.read_timeout)
+    updates_request = JournalingRequest(journal_fn, connection_pool_size=2, connect_timeout=tg.connect_timeout,
+                                        read_timeout=tg.read_timeout + tg.poll_timeout)
     limits = tg.rate_limit
     limiter = AIORateLimiter(
         overall_max_rate=limits.overall_max_rate, overall_time_period=limits.overall_time_period,
@@ -109,7 +125,7 @@ def build_bot(config: Config, journal_fn: Journal) -> JournalingBot:
         max_retries=limits.max_retries,
     )
     return JournalingBot(config.token, base_url=tg.base_url, base_file_url=tg.base_file_url, request=request,
-                         get_updates_request=updates_request, rate_limiter=limiter, journal=journal_fn)
+                         journaling_request=updates_request, rate_limiter=limiter)
 
 
 def build_application(services: Services, handler_modules: list[Any],

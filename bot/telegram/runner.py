@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from datetime import timedelta
 
@@ -57,6 +58,9 @@ def make_application(services: Services) -> Application:
     async def post_init(application: Application) -> None:
         await services.db.open()
         await attach_optional_services(services, application)
+        # The engine and content are long-lived: keep the garbage collector from rescanning them (tail latency).
+        gc.collect()
+        gc.freeze()
         hours = services.config.privacy.purge_interval_hours
         if application.job_queue:
             application.job_queue.run_repeating(purge_job, interval=hours * 3600, first=5, name="retention")
@@ -103,10 +107,20 @@ async def _preflight(config: Config) -> None:
         raise StartupError(f"cannot reach the Telegram Bot API at {tg.base_url}: {exc}") from exc
 
 
+def _fast_event_loop() -> None:
+    """uvloop roughly halves the event loop's own cost per update; plain asyncio works too."""
+    try:
+        import uvloop
+    except ImportError:
+        return
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+
+
 def run(config: Config) -> None:
     """Run until stopped; raises StartupError with a clear message for the usual mistakes."""
     _check_startup(config)
     install_log_redaction([config.token])
+    _fast_event_loop()
     asyncio.run(_preflight(config))
     services = build_services(config)
     application = make_application(services)
