@@ -17,6 +17,7 @@ from bot.engine.verdict import SignalKind
 _ANY, _ALL, _PRE = 0, 1, 2
 NEGATION_GAP = 1
 CLAUSE_LOOKBACK = 14
+OWN_ACT_MARKERS = ("已经", "已", "刚", "都", "我就", "我也", "我先")
 CLAUSE_ENDS = set(",.!?;:，。！？；：\n")
 
 
@@ -116,7 +117,9 @@ class Matcher:
         while clause_start > 0 and start - clause_start < CLAUSE_LOOKBACK and text[clause_start - 1] not in CLAUSE_ENDS:
             clause_start -= 1
         clause = text[clause_start:start]
-        return any(word in clause for word in self._clause_negators)
+        last = max((clause.rfind(word) + len(word) for word in self._clause_negators if word in clause), default=-1)
+        # "要我交解冻费，我已经转了": the user's own 已经/刚/都 after their demand is an act, not the demand.
+        return last >= 0 and not any(word in clause[last:] for word in OWN_ACT_MARKERS)
 
     def find(self, text: str) -> list[Match]:
         progress: dict[int, _Progress] = defaultdict(_Progress)
@@ -148,7 +151,7 @@ class Matcher:
             return Match(signal, state.group_spans[0])
         if state.regex_candidate:
             for pattern in signal.regexes:
-                found = pattern.search(text)
-                if found and not (signal.negatable and self._negated(signal, text, found.start())):
-                    return Match(signal, found.span())
+                for found in pattern.finditer(text):
+                    if not (signal.negatable and self._negated(signal, text, found.start())):
+                        return Match(signal, found.span())
         return None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 from typing import Any
@@ -23,6 +24,7 @@ from bot.telegram.request import AiohttpRequest
 
 logger = logging.getLogger(__name__)
 
+REMEMBERED_UPDATES = 100_000
 MENU_COMMANDS = ("start", "help", "types", "report", "subscribe", "unsubscribe", "lang", "cancel")
 Journal = Callable[[list[dict[str, Any]]], Awaitable[set[int]]]
 
@@ -63,7 +65,10 @@ class DurableApplication(Application):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._in_flight: set[int] = set()
+        # Ids taken up in this process. A copy of an update can sit in the queue while the first is handled
+        # (getUpdates answered twice after a client-side timeout); the copy must not be handled again.
+        self._taken: set[int] = set()
+        self._taken_order: deque[int] = deque()
 
     async def process_update(self, update: object) -> None:
         services: Services | None = self.bot_data.get(SERVICES_KEY)
@@ -71,14 +76,17 @@ class DurableApplication(Application):
             await super().process_update(update)
             return
         update_id = update.update_id
-        if update_id in self._in_flight:
+        if update_id in self._taken:
             return
-        self._in_flight.add(update_id)
-        try:
-            await super().process_update(update)
-            await journal.finish_update(services.db, update_id)
-        finally:
-            self._in_flight.discard(update_id)
+        self._remember(update_id)
+        await super().process_update(update)
+        await journal.finish_update(services.db, update_id)
+
+    def _remember(self, update_id: int) -> None:
+        self._taken.add(update_id)
+        self._taken_order.append(update_id)
+        if len(self._taken_order) > REMEMBERED_UPDATES:
+            self._taken.discard(self._taken_order.popleft())
 
 
 async def replay_pending(application: Application) -> int:

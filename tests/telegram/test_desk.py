@@ -162,3 +162,25 @@ async def test_report_sends_a_clue_to_staff(fake_bot_api: FakeBotApi, config) ->
         [card] = await api.wait_for_messages(STAFF_CHAT, 1)
     assert "#" in thanks[-1]["text"]
     assert "17012345678" not in card["text"], "phone numbers are masked on cards by default"
+
+
+async def test_a_case_gets_one_card_when_the_request_and_the_announcer_race(fake_bot_api: FakeBotApi, config) -> None:
+    api = fake_bot_api
+    async with running_bot(config) as application:
+        bridge = application.bot_data["services"].extras["desk_bridge"]
+        api.add_text(USER, SCAM)
+        [verdict] = await api.wait_for_messages(USER, 1)
+        result = await bridge.desk.open_case(bridge._request(
+            await _update_for(application, verdict), "zh", "user_request", "normal", inquiry_id=None,
+            text="需要民警", verdict=None))
+        await asyncio.gather(bridge.post_card(result.case), bridge.announce_due(), bridge.post_card(result.case))
+    cards = [m for m in api.sent_messages(STAFF_CHAT) if "dk:claim" in str(m.get("reply_markup"))]
+    assert len(cards) == 1
+
+
+async def _update_for(application, message: dict):
+    from telegram import Update
+
+    return Update.de_json({"update_id": 1, "message": {**message, "from": {"id": USER, "is_bot": False,
+                                                                           "first_name": "测试用户"}}},
+                          application.bot)

@@ -3,6 +3,7 @@ and the user's /report, /cancel and rating. Every staff action is re-checked by 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import timedelta
 
@@ -80,6 +81,7 @@ class DeskBridge:
         self.application = application
         self.staff_chat = services.config.staff.chat_id
         self.forum = False
+        self._card_locks: dict[int, asyncio.Lock] = {}
 
     @property
     def texts(self):
@@ -97,6 +99,14 @@ class DeskBridge:
                                  reveal=reveal, target=self.desk.settings.target(view.case.priority))
 
     async def post_card(self, case: Case) -> Case:
+        """Post the case's card once, whoever asks first (the request itself or the re-announcement job)."""
+        async with self._card_locks.setdefault(case.id, asyncio.Lock()):
+            current = (await self.desk.case_view(case.id)).case
+            if current.card_message_id is not None:
+                return current
+            return await self._post_card(current)
+
+    async def _post_card(self, case: Case) -> Case:
         topic_id = None
         if self.forum:
             try:
