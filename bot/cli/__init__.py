@@ -7,23 +7,10 @@ import os
 import sys
 from collections.abc import Sequence
 
-from bot.cli import ask, content_cmd
+from bot.cli import ask, bulletin, chat, content_cmd, inquiries, run
 from bot.content.errors import ContentError
 
-COMMAND_GROUPS = (ask, content_cmd)
-
-
-def _optional_groups() -> list[object]:
-    groups: list[object] = []
-    for name in ("chat", "run", "inquiries", "bulletin"):
-        try:
-            module = __import__(f"bot.cli.{name}", fromlist=["register"])
-        except ModuleNotFoundError as exc:
-            if exc.name != f"bot.cli.{name}":
-                raise
-            continue
-        groups.append(module)
-    return groups
+COMMAND_GROUPS = (ask, content_cmd, chat, run, inquiries, bulletin)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,7 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
         "work the staff desk and publish the weekly fraud-map bulletin.",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for group in (*COMMAND_GROUPS, *_optional_groups()):
+    for group in COMMAND_GROUPS:
         group.register(subparsers)  # type: ignore[attr-defined]
     return parser
 

@@ -12,7 +12,6 @@ from bot.clock import utcnow
 from bot.content.texts import Texts
 from bot.services.bulletin.area import Area
 from bot.services.bulletin.boundaries import Boundaries, load_boundaries
-from bot.services.bulletin.charts import render_map, render_trend
 from bot.services.bulletin.figures import DEFAULT_SETTINGS, FigureSettings, WeekFigures, compute_figures
 from bot.services.bulletin.text import BulletinText, BulletinWriter
 from bot.services.bulletin.types import TypeCatalogue
@@ -68,6 +67,9 @@ class BulletinMaker:
             type_order=list(self.catalogue),
             settings=self.settings,
         )
+        # matplotlib is imported on first use, so commands that never draw (ask, chat, run) start fast.
+        from bot.services.bulletin.charts import render_map, render_trend
+
         text = BulletinWriter(self.texts, self.area, self.catalogue).write(figures)
         return BulletinDraft(
             self.area.id,
