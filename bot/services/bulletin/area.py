@@ -14,26 +14,16 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 
 from bot.content.errors import ContentError
+from bot.content.schema import ID_PATTERN, Localized, Strict
 from bot.content.yamlfile import read_yaml
 from bot.paths import DEFAULT_CONTENT_DIR
 
 DEFAULT_AREA = "ningbo"
-ID_PATTERN = r"^[a-z][a-z0-9_]*$"
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Names(_Strict):
-    zh: str = Field(min_length=1)
-    en: str = Field(min_length=1)
-
-    def get(self, lang: str) -> str:
-        return self.en if lang == "en" else self.zh
+_Strict = Strict
+Names = Localized  # a Chinese and an English name, as everywhere in the content
 
 
 class Town(Names):

@@ -192,12 +192,20 @@ async def _audit_denied(context: ContextTypes.DEFAULT_TYPE, update: Update, acti
             await desk.authorise(Actor(user.id if user else 0, chat.id if chat else 0), action)
 
 
+async def _staff_desk(update: Update, context: ContextTypes.DEFAULT_TYPE, action: str) -> BulletinDesk | None:
+    """The bulletin desk when a staff member acts in the staff chat; otherwise refuse, audited, and None."""
+    desk = desk_of(context)
+    if desk is not None and _allowed(update, desk):
+        return desk
+    await _audit_denied(context, update, action)
+    await _refuse(update, context)
+    return None
+
+
 async def bulletin_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Staff: /bulletin with a CSV file imports it and previews the last finished week; /bulletin WEEK previews."""
-    desk = desk_of(context)
-    if desk is None or not _allowed(update, desk):
-        await _audit_denied(context, update, "bulletin")
-        await _refuse(update, context)
+    desk = await _staff_desk(update, context, "bulletin")
+    if desk is None:
         return
     message = update.effective_message
     document = message.document or (message.reply_to_message.document if message.reply_to_message else None)
@@ -238,10 +246,8 @@ async def _import(desk: BulletinDesk, document, message, staff_id: int) -> bool:
 
 async def publish_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Staff: /publish [number] publishes a preview and starts the broadcast."""
-    desk = desk_of(context)
-    if desk is None or not _allowed(update, desk):
-        await _audit_denied(context, update, "publish")
-        await _refuse(update, context)
+    desk = await _staff_desk(update, context, "publish")
+    if desk is None:
         return
     bulletin_id = int_arg(context.args or [], 0)
     if bulletin_id is None:
@@ -259,10 +265,8 @@ async def publish_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 async def on_publish_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Staff: the Publish button under a preview (checked on the server, whoever crafted it)."""
     query = update.callback_query
-    desk = desk_of(context)
-    if desk is None or not _allowed(update, desk):
-        await _audit_denied(context, update, "publish")
-        await _refuse(update, context)
+    desk = await _staff_desk(update, context, "publish")
+    if desk is None:
         return
     _, args = parse_callback(query.data)
     bulletin_id = int_arg(args, 1)
