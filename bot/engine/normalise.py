@@ -20,7 +20,7 @@ import opencc
 # Judging more than this adds nothing (Telegram caps a message at 4096) and keeps huge input cheap.
 MAX_CHARS = 6000
 
-_SEPARATORS = set(" \t\r\n\u3000*_-·.|/\\~^`'\"“”‘’+=#")
+_SEPARATORS = set(" \t\r\n\u3000*_-·.|/\\~^`'\"“”‘’=#")
 _DIGITS = {"零": 0, "〇": 0, "一": 1, "壹": 1, "幺": 1, "二": 2, "贰": 2, "两": 2, "三": 3, "叁": 3, "四": 4,
            "肆": 4, "五": 5, "伍": 5, "六": 6, "陆": 6, "七": 7, "柒": 7, "八": 8, "捌": 8, "九": 9, "玖": 9}
 _UNITS = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000}

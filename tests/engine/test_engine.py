@@ -110,3 +110,32 @@ def test_otherwise_is_not_a_negation(engine: Engine) -> None:
     plain = engine.assess("客服说必须先交保证金才能退款")
     with_otherwise = engine.assess("客服说必须先交保证金才能退款，不然退款失败")
     assert with_otherwise.risk == plain.risk
+
+
+@pytest.mark.parametrize(("url", "verdict"), [
+    ("http://t.cn/A6xyz", "shortener"),
+    ("http://192.168.3.7:8080/pay", "ip"),
+    ("https://icbc.com.cn:8443/login", "lookalike"),
+    ("http://xn--icbc-bank.com/", "lookalike"),
+    ("http://1cbc-secure.com/", "lookalike"),
+    ("https://www.icbc.com.cn/", "official"),
+    ("http://example-shop.top/", "unknown"),
+])
+def test_links_are_checked_against_the_official_domains(engine: Engine, url: str, verdict: str) -> None:
+    [link] = engine.assess(f"请打开 {url} 办理").entities.links
+    assert link.verdict == verdict
+
+
+def test_official_claims_from_an_ordinary_mobile_are_flagged(engine: Engine) -> None:
+    verdict = engine.assess("我是公安局的警官，有事请回电13912345678")
+    assert "mobile_claims_official" in verdict.signals
+
+
+def test_overseas_numbers_and_short_codes_are_listed(engine: Engine, content) -> None:  # noqa: ANN001
+    from bot.services.replies import render_verdict
+
+    verdict = engine.assess("银行客服+85291234567让我转账，我又打了95588核实")
+    kinds = {p.kind for p in verdict.entities.phones}
+    assert {"overseas", "short_code"} <= kinds
+    reply = render_verdict(content, verdict, "zh")
+    assert "95588" in reply and "境外" in reply
