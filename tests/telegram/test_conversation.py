@@ -101,3 +101,35 @@ async def test_start_registers_menu_and_explains_privacy(fake_bot_api: FakeBotAp
         replies = await fake_bot_api.wait_for_messages(USER, 2)
     assert "90" in replies[0]["text"]
     assert fake_bot_api.commands(language_code="en") and fake_bot_api.commands()
+
+
+async def test_types_browser_and_language_choice(fake_bot_api: FakeBotApi, config) -> None:  # noqa: ANN001
+    api = fake_bot_api
+    async with running_bot(config):
+        api.add_text(USER, "/types", entities=[{"type": "bot_command", "offset": 0, "length": 6}])
+        [menu] = await api.wait_for_messages(USER, 1)
+        first_type = buttons(menu)[0]
+        api.add_callback(USER, first_type, menu["message_id"])
+        [_, detail] = await api.wait_for_messages(USER, 2)
+        api.add_text(USER, "/lang", entities=[{"type": "bot_command", "offset": 0, "length": 5}])
+        chooser = (await api.wait_for_messages(USER, 3))[-1]
+        api.add_callback(USER, "lang:en", chooser["message_id"])
+        await api.wait_for(lambda c: c.method == "editMessageText" and "English" in str(c.params.get("text")))
+        api.add_text(USER, SCAM)
+        replies = await api.wait_for_messages(USER, 4)
+    assert "识别要点" in detail["text"]
+    assert "Stop" in replies[-1]["text"] or "scam" in replies[-1]["text"].lower()
+
+
+async def test_i_already_paid_gives_stop_loss_steps_at_once(fake_bot_api: FakeBotApi, config) -> None:  # noqa: ANN001
+    api = fake_bot_api
+    api.group_chat(-100500, "值班台")
+    async with running_bot(config):
+        api.add_text(USER, SCAM)
+        [verdict] = await api.wait_for_messages(USER, 1)
+        paid = next(b for b in buttons(verdict) if b.startswith("paid:"))
+        api.add_callback(USER, paid, verdict["message_id"])
+        replies = await api.wait_for_messages(USER, 3)
+    assert "110" in replies[1]["text"] and "冻结" in replies[1]["text"]
+    async with Database(config.storage.database) as db:
+        assert await db.fetchval("SELECT priority FROM escalations") == "urgent"
