@@ -133,3 +133,21 @@ def test_yaml_words_like_off_stay_keywords(tmp_path: Path) -> None:
     path = tmp_path / "words.yaml"
     path.write_text("any: [off, yes, 12333]\nflag: true\n", encoding="utf-8")
     assert read_yaml(path) == {"any": ["off", "yes", 12333], "flag": True}
+
+
+@pytest.mark.parametrize(("config_text", "expected"), [
+    ("telegram: {token: ''}\n", "no Telegram token"),
+    ("telegram: {token: 'not-a-token'}\n", "looks wrong"),
+    ("telegram: {tokn: x}\n", "telegram.tokn"),
+    ("storage: {database: [1, 2]}\n", "storage.database"),
+])
+def test_run_explains_config_and_token_problems_without_a_traceback(tmp_path: Path, monkeypatch,
+                                                                    config_text: str, expected: str) -> None:
+    monkeypatch.delenv("FRAUDBOT_TOKEN", raising=False)
+    config = tmp_path / "config.yaml"
+    config.write_text(config_text, encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "bot", "run", "--config", str(config)], capture_output=True,
+                            check=False, timeout=60, env={k: v for k, v in __import__("os").environ.items()
+                                                          if k != "FRAUDBOT_TOKEN"})
+    assert result.returncode == 2
+    assert expected in result.stderr.decode() and b"Traceback" not in result.stderr

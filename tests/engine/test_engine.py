@@ -131,7 +131,7 @@ def test_official_claims_from_an_ordinary_mobile_are_flagged(engine: Engine) -> 
     assert "mobile_claims_official" in verdict.signals
 
 
-def test_overseas_numbers_and_short_codes_are_listed(engine: Engine, content) -> None:  # noqa: ANN001
+def test_overseas_numbers_and_short_codes_are_listed(engine: Engine, content) -> None:
     from bot.services.replies import render_verdict
 
     verdict = engine.assess("银行客服+85291234567让我转账，我又打了95588核实")

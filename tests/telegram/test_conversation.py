@@ -103,7 +103,7 @@ async def test_start_registers_menu_and_explains_privacy(fake_bot_api: FakeBotAp
     assert fake_bot_api.commands(language_code="en") and fake_bot_api.commands()
 
 
-async def test_types_browser_and_language_choice(fake_bot_api: FakeBotApi, config) -> None:  # noqa: ANN001
+async def test_types_browser_and_language_choice(fake_bot_api: FakeBotApi, config) -> None:
     api = fake_bot_api
     async with running_bot(config):
         api.add_text(USER, "/types", entities=[{"type": "bot_command", "offset": 0, "length": 6}])
@@ -121,7 +121,7 @@ async def test_types_browser_and_language_choice(fake_bot_api: FakeBotApi, confi
     assert "Stop" in replies[-1]["text"] or "scam" in replies[-1]["text"].lower()
 
 
-async def test_i_already_paid_gives_stop_loss_steps_at_once(fake_bot_api: FakeBotApi, config) -> None:  # noqa: ANN001
+async def test_i_already_paid_gives_stop_loss_steps_at_once(fake_bot_api: FakeBotApi, config) -> None:
     api = fake_bot_api
     api.group_chat(-100500, "值班台")
     async with running_bot(config):
@@ -133,3 +133,13 @@ async def test_i_already_paid_gives_stop_loss_steps_at_once(fake_bot_api: FakeBo
     assert "110" in replies[1]["text"] and "冻结" in replies[1]["text"]
     async with Database(config.storage.database) as db:
         assert await db.fetchval("SELECT priority FROM escalations") == "urgent"
+
+
+def test_long_replies_are_split_at_paragraphs_within_the_limit() -> None:
+    from bot.telegram.sending import split_message
+
+    paragraphs = ["第" + str(n) + "段：" + "提醒" * 300 for n in range(12)]
+    parts = split_message("\n\n".join(paragraphs))
+    assert len(parts) > 1 and all(len(p) <= 4096 for p in parts)
+    assert all(p.startswith("第") for p in parts), "every piece starts at a paragraph"
+    assert "".join(parts).replace("\n", "") == "".join(paragraphs)

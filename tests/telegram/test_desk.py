@@ -184,3 +184,33 @@ async def _update_for(application, message: dict):
     return Update.de_json({"update_id": 1, "message": {**message, "from": {"id": USER, "is_bot": False,
                                                                            "first_name": "测试用户"}}},
                           application.bot)
+
+
+async def test_forum_topics_give_each_case_its_own_thread(fake_bot_api: FakeBotApi, tmp_path) -> None:
+    api = fake_bot_api
+    api.forum_chat(STAFF_CHAT, "值班台")
+    config = bot_config(api, tmp_path / "forum.sqlite3")
+    async with running_bot(config):
+        card = await ask_and_press(api, "officer:")
+        topic = card.get("message_thread_id")
+        assert topic, "the card is posted inside a new forum topic"
+        api.add_text(OFFICER, "我是值班民警，请问对方让你扫的是什么码？", chat_id=STAFF_CHAT, chat_type="supergroup",
+                     message_thread_id=topic)
+        await api.wait_for(lambda c: c.method == "sendMessage" and str(c.params.get("chat_id")) == str(USER)
+                           and "扫的是什么码" in str(c.params.get("text")))
+    assert api.calls_to("createForumTopic")
+
+
+async def test_queue_and_stats_for_staff_only(fake_bot_api: FakeBotApi, config) -> None:
+    api = fake_bot_api
+    async with running_bot(config):
+        await ask_and_press(api, "officer:")
+        api.add_text(OFFICER, "/queue", chat_id=STAFF_CHAT, chat_type="supergroup",
+                     entities=[{"type": "bot_command", "offset": 0, "length": 6}])
+        api.add_text(OFFICER, "/stats week", chat_id=STAFF_CHAT, chat_type="supergroup",
+                     entities=[{"type": "bot_command", "offset": 0, "length": 6}])
+        api.add_text(STRANGER, "/queue", entities=[{"type": "bot_command", "offset": 0, "length": 6}])
+        staff = await api.wait_for_messages(STAFF_CHAT, 3)
+        [refusal] = await api.wait_for_messages(STRANGER, 1)
+    texts = "\n".join(m["text"] for m in staff[1:])
+    assert "#1" in texts and "值班" in refusal["text"]
