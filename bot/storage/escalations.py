@@ -526,3 +526,19 @@ async def ratings_in(conn: Conn, start: datetime, end: datetime) -> list[int]:
         (iso(start), iso(end)),
     )
     return [int(row[0]) for row in await cursor.fetchall()]
+
+
+async def purge_finished_case_texts(conn: Conn, before: datetime) -> int:
+    """Retention: drop the words and notes of cases finished before `before`; outcomes stay for statistics."""
+    cutoff = iso(before)
+    cursor = await conn.execute(
+        """UPDATE case_messages SET text = NULL
+           WHERE text IS NOT NULL AND escalation_id IN (
+               SELECT id FROM escalations WHERE status IN ('closed', 'cancelled') AND closed_at < ?)""",
+        (cutoff,),
+    )
+    purged = cursor.rowcount
+    await conn.execute(
+        "UPDATE escalations SET note = NULL WHERE note IS NOT NULL AND status IN ('closed', 'cancelled') "
+        "AND closed_at < ?", (cutoff,))
+    return purged

@@ -16,6 +16,7 @@ from bot.config import Config
 from bot.engine import load_engine
 from bot.privacy import install_log_redaction
 from bot.services.inquiries import InquiryService
+from bot.storage import escalations
 from bot.storage import updates as journal
 from bot.storage.db import Database
 from bot.telegram.app import build_application
@@ -50,8 +51,12 @@ async def purge_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     purged = await services.inquiries.purge_expired()
     cutoff = (utcnow() - timedelta(days=1)).isoformat(timespec="milliseconds")
     dropped = await journal.purge_finished(services.db, cutoff)
-    if purged or dropped:
-        logger.info("retention: purged %d inquiry texts, %d journal entries", purged, dropped)
+    async with services.db.transaction() as tx:
+        case_texts = await escalations.purge_finished_case_texts(
+            tx, utcnow() - timedelta(days=services.config.privacy.retention_days))
+    if purged or dropped or case_texts:
+        logger.info("retention: purged %d inquiry texts, %d case messages, %d journal entries",
+                    purged, case_texts, dropped)
 
 
 def make_application(services: Services) -> Application:

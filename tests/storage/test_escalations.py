@@ -178,3 +178,24 @@ async def test_statistics_queries_count_only_inside_the_window(db: Database) -> 
 def test_stored_timestamps_sort_as_times() -> None:
     assert store.iso(datetime(2025, 6, 1, 16, 0, tzinfo=UTC) + timedelta(hours=8)) == "2025-06-02T00:00:00.000+00:00"
     assert store.iso(datetime(2025, 6, 1, 9)) < store.iso(datetime(2025, 6, 1, 10))
+
+
+async def test_retention_drops_the_words_of_finished_cases_only(tmp_path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from bot.storage.db import Database
+    from bot.storage.escalations import purge_finished_case_texts
+
+    async with Database(tmp_path / "purge.sqlite3") as db:
+        old = "2020-01-01T00:00:00.000+00:00"
+        for case_id, status, closed in ((1, "closed", old), (2, "open", None)):
+            await db.execute(
+                "INSERT INTO escalations(id, user_id, chat_id, reason, priority, status, created_at, closed_at, note) "
+                "VALUES (?, ?, ?, 'user_request', 'normal', ?, ?, ?, 'note')", (case_id, case_id, case_id, status, old,
+                                                                              closed))
+            await db.execute("INSERT INTO case_messages(escalation_id, direction, text, created_at) "
+                             "VALUES (?, 'user', '我的卡号6222021234567890123', ?)", (case_id, old))
+        async with db.transaction() as tx:
+            assert await purge_finished_case_texts(tx, datetime.now(UTC) - timedelta(days=90)) == 1
+        texts = [r[0] for r in await db.fetchall("SELECT text FROM case_messages ORDER BY escalation_id")]
+        assert texts[0] is None and texts[1] is not None
