@@ -115,3 +115,11 @@ async def test_blocked_subscriber_is_unsubscribed(fake_bot_api: FakeBotApi, conf
     async with Database(config.storage.database) as db:
         active = await db.fetchval("SELECT active FROM subscriptions WHERE user_id = ?", (SUBSCRIBERS[0],))
     assert active == 0
+
+
+async def test_building_without_data_explains_in_chinese(fake_bot_api: FakeBotApi, config) -> None:  # noqa: ANN001
+    api = fake_bot_api
+    async with running_bot(config):
+        command(api, OFFICER, "/bulletin 2026-W23", chat_id=STAFF_CHAT, chat_type="supergroup")
+        [answer] = await api.wait_for_messages(STAFF_CHAT, 1)
+    assert "还没有导入任何案件数据" in answer["text"]

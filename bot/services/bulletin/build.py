@@ -25,7 +25,16 @@ HISTORY_WEEKS = 26  # weeks of cases read for streaks and the trend; a decline s
 
 
 class BulletinInputError(ValueError):
-    """The bulletin cannot be built for this week (no data, a week that has not ended…)."""
+    """The bulletin cannot be built for this week (no data, a week that has not ended…).
+
+    `reason` names the text `bulletin.error.<reason>` in content/texts, filled with `values`, for users;
+    the exception's own message is the English form for logs and the command line.
+    """
+
+    def __init__(self, reason: str, message: str, **values: object) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.values = values
 
 
 @dataclass(frozen=True)
@@ -83,17 +92,21 @@ class BulletinMaker:
         """Refuse weeks the data cannot speak for; `span` is the first and last report date on record."""
         today = today or local_date(utcnow(), self.area.tz)
         if span is None:
-            raise BulletinInputError(f"no cases imported for {self.area.id}; import a case export first")
+            raise BulletinInputError("no_cases", f"no cases imported for {self.area.id}; import a case export first")
         first, last = span
         if week.sunday >= today:
-            raise BulletinInputError(f"week {week} ({week.monday}–{week.sunday}) has not ended yet")
+            raise BulletinInputError("not_ended", f"week {week} ({week.monday}–{week.sunday}) has not ended yet",
+                                     week=str(week))
         if week.sunday < first:
-            raise BulletinInputError(f"week {week} is before the first case on record ({first})")
+            raise BulletinInputError("before_first", f"week {week} is before the first case on record ({first})",
+                                     week=str(week), first=first.isoformat())
         if week.monday > last:
             # an empty week at the end of the data looks exactly like a week whose export was not imported
             raise BulletinInputError(
+                "after_last",
                 f"no cases on record for week {week} or later (the last is from {last}); "
-                f"import that week's export first"
+                f"import that week's export first",
+                week=str(week), last=last.isoformat(),
             )
 
     def build_from_cases(self, all_cases: Sequence[Case], week: IsoWeek, today: date | None = None) -> BulletinDraft:

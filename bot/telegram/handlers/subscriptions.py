@@ -106,8 +106,9 @@ class BulletinDesk:
         try:
             draft = await self.maker.build_from_db(self.services.db, week)
         except BulletinInputError as exc:
+            reason = self.text(f"bulletin.error.{exc.reason}", **{"week": str(week), **exc.values})
             await self.application.bot.send_message(chat, self.text("staff.bulletin.build_failed", week=str(week),
-                                                                    reason=str(exc)))
+                                                                    reason=reason))
             return
         bulletin_id = await save_draft(self.services.db, draft, staff_id)
         await self.application.bot.send_photo(chat, InputFile(draft.map_png, filename="map.png"),
