@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.clock import utcnow
+from bot.content.loader import ContentBase
 from bot.engine.decide import Engine
 from bot.engine.inputs import InputProblem, input_problem
 from bot.engine.verdict import Verdict
@@ -39,7 +40,7 @@ class InquiryService:
         self.retention_days = retention_days
 
     @property
-    def content(self):
+    def content(self) -> ContentBase:
         return self.engine.content
 
     def _stored(self, text: str) -> str:

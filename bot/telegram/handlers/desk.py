@@ -15,11 +15,13 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
+    ExtBot,
     MessageHandler,
     filters,
 )
 
 from bot.clock import utcnow
+from bot.content.texts import Texts
 from bot.engine.verdict import Verdict
 from bot.services import desk_cards as cards
 from bot.services.desk import (
@@ -57,19 +59,14 @@ def _settings(services: Services) -> DeskSettings:
                         officer_names={"zh": staff.officer_display_name.zh, "en": staff.officer_display_name.en})
 
 
-def card_keyboard(texts: object, case: Case) -> InlineKeyboardMarkup | None:
+def card_keyboard(texts: Texts, case: Case) -> InlineKeyboardMarkup | None:
+    """Claim / Close (/ Reveal) under an active case's card; a finished card has no buttons."""
     if not case.active:
         return None
-    render = services_texts(texts)
-    buttons = [InlineKeyboardButton(render("desk.button.claim"), callback_data=f"dk:claim:{case.id}"),
-               InlineKeyboardButton(render("desk.button.close"), callback_data=f"dk:close:{case.id}")]
-    if not case.revealed:
-        buttons.append(InlineKeyboardButton(render("desk.button.reveal"), callback_data=f"dk:reveal:{case.id}"))
-    return InlineKeyboardMarkup([buttons])
-
-
-def services_texts(texts: object):
-    return lambda key, **values: texts.render(key, STAFF_LANG, **values)  # type: ignore[attr-defined]
+    actions = ["claim", "close"] + ([] if case.revealed else ["reveal"])
+    return InlineKeyboardMarkup([[InlineKeyboardButton(texts.render(f"desk.button.{action}", STAFF_LANG),
+                                                       callback_data=f"dk:{action}:{case.id}")
+                                  for action in actions]])
 
 
 class DeskBridge:
@@ -84,11 +81,11 @@ class DeskBridge:
         self._card_locks: dict[int, asyncio.Lock] = {}
 
     @property
-    def texts(self):
+    def texts(self) -> Texts:
         return self.services.content.texts
 
     @property
-    def bot(self):
+    def bot(self) -> ExtBot:
         return self.application.bot
 
     # --- cards ------------------------------------------------------------------------------------------
