@@ -7,20 +7,17 @@ import asyncio
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from bot.cli.common import add_lang_option, fail
 from bot.config import ConfigError, load_config
 from bot.content.loader import ContentBase
 from bot.engine import load_engine
+from bot.services.escalation import TERMINAL_USER, open_terminal_case
+from bot.services.inquiries import Answer, InquiryService
 from bot.storage.db import Database
-
-if TYPE_CHECKING:
-    from bot.services.inquiries import Answer, InquiryService
 
 CHOICES = ("button.officer", "button.paid", "button.helpful", "button.not_helpful")
 REASONS = ("wrong", "unclear", "other")
-TERMINAL_USER = 0
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -116,8 +113,6 @@ class TerminalChat:
             self.write(self.text("feedback.thanks"))
 
     async def escalate(self, answer: Answer, *, urgent: bool) -> None:
-        from bot.services.escalation import open_terminal_case
-
         if urgent:
             self.write(self.text("verdict.banner.after") + "\n" + self.text("verdict.after_steps"))
         case_id = await open_terminal_case(self.inquiries, answer, self.lang, urgent=urgent)
@@ -132,8 +127,6 @@ def _read_line(prompt: str) -> str | None:
 
 
 async def _chat(db_path: Path, content_dir: Path | None, lang: str, mask: bool, retention: int) -> None:
-    from bot.services.inquiries import InquiryService
-
     engine = load_engine(content_dir)
     async with Database(db_path) as db:
         service = InquiryService(db, engine, mask_stored_text=mask, retention_days=retention)
