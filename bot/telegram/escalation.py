@@ -16,6 +16,10 @@ async def from_button(update: Update, context: ContextTypes.DEFAULT_TYPE, *, urg
     query = update.callback_query
     s = services(context)
     lang = await user_lang(update, context)
+    if query.message is None or query.message.chat.type != "private":
+        # A case lives in a private chat: in a group the officer's words would reach everyone.
+        await query.answer(s.text("group.ask_private", lang), show_alert=True)
+        return
     await query.answer()
     if urgent:
         await query.message.reply_text(

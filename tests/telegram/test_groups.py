@@ -46,3 +46,16 @@ async def test_mentioned_bot_answers_but_never_says_no_red_flag_in_a_group(fake_
         replies = await fake_bot_api.wait_for_messages(GROUP, 2)
     assert "暂未发现" not in reply["text"] and "私聊" in reply["text"]
     assert "刷单" in replies[1]["text"] or "返利" in replies[1]["text"]
+
+
+async def test_officer_button_in_a_group_asks_for_a_private_chat(fake_bot_api: FakeBotApi, config) -> None:  # noqa: ANN001
+    async with running_bot(config):
+        say(fake_bot_api, "@fraudbot_test_bot 有人让我刷单先垫付500元，做完返佣金，靠谱吗")
+        [reply] = await fake_bot_api.wait_for_messages(GROUP, 1)
+        officer = next(b["callback_data"] for row in reply["reply_markup"]["inline_keyboard"] for b in row
+                       if b["callback_data"].startswith("officer:"))
+        fake_bot_api.add_callback(MEMBER, officer, reply["message_id"], chat_id=GROUP)
+        answer = await fake_bot_api.wait_for(lambda c: c.method == "answerCallbackQuery")
+        await asyncio.sleep(0.3)
+    assert "私聊" in answer.params.get("text", "")
+    assert len(fake_bot_api.sent_messages(GROUP)) == 1

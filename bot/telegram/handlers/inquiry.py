@@ -60,7 +60,8 @@ async def reply_with_verdict(update: Update, context: ContextTypes.DEFAULT_TYPE,
     sent = await send_long(context.bot, message.chat_id, reply, reply_markup=markup,
                            reply_to_message_id=message.message_id)
     await s.inquiries.mark_sent(answer.inquiry_id, ok=sent is not None)
-    if answer.verdict is not None and user is not None:
+    # Cases are opened from private chats only: an officer's replies must never land in a group.
+    if answer.verdict is not None and user is not None and message.chat.type == ChatType.PRIVATE:
         await escalation.after_verdict(update, context, answer.verdict, answer.inquiry_id, text or "", lang)
     return answer.verdict
 
@@ -121,9 +122,11 @@ async def on_group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     verdict = s.inquiries.engine.assess(text)
     if verdict.risk == "high" and verdict.scam_type:
         title = s.content.scam_types[verdict.scam_type].title.get(lang)
-        await s.inquiries.judge(text, lang=lang, user_id=update.effective_user.id if update.effective_user else None,
-                                chat_id=message.chat_id, source="group", update_id=update.update_id)
-        await message.reply_text(s.text("group.warning", lang, title=title))
+        answer = await s.inquiries.judge(text, lang=lang, chat_id=message.chat_id, source="group",
+                                         user_id=update.effective_user.id if update.effective_user else None,
+                                         update_id=update.update_id)
+        if answer.should_send:
+            await message.reply_text(s.text("group.warning", lang, title=title))
 
 
 async def on_unsupported(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -146,4 +149,4 @@ def handlers() -> list[BaseHandler]:
     ]
 
 
-__all__ = ["ChatType", "handlers", "message_text", "reply_with_verdict"]
+__all__ = ["handlers", "message_text", "reply_with_verdict"]
