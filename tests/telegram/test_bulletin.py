@@ -117,7 +117,7 @@ async def test_blocked_subscriber_is_unsubscribed(fake_bot_api: FakeBotApi, conf
     assert active == 0
 
 
-async def test_building_without_data_explains_in_chinese(fake_bot_api: FakeBotApi, config) -> None:  # noqa: ANN001
+async def test_building_without_data_explains_in_chinese(fake_bot_api: FakeBotApi, config) -> None:
     api = fake_bot_api
     async with running_bot(config):
         command(api, OFFICER, "/bulletin 2026-W23", chat_id=STAFF_CHAT, chat_type="supergroup")

@@ -48,7 +48,7 @@ async def test_mentioned_bot_answers_but_never_says_no_red_flag_in_a_group(fake_
     assert "刷单" in replies[1]["text"] or "返利" in replies[1]["text"]
 
 
-async def test_officer_button_in_a_group_asks_for_a_private_chat(fake_bot_api: FakeBotApi, config) -> None:  # noqa: ANN001
+async def test_officer_button_in_a_group_asks_for_a_private_chat(fake_bot_api: FakeBotApi, config) -> None:
     async with running_bot(config):
         say(fake_bot_api, "@fraudbot_test_bot 有人让我刷单先垫付500元，做完返佣金，靠谱吗")
         [reply] = await fake_bot_api.wait_for_messages(GROUP, 1)
