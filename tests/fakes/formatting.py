@@ -124,8 +124,8 @@ _HTML_SIMPLE = {
 _HTML_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#x[0-9A-Fa-f]{1,6}|lt|gt|amp|quot);")
 
 
-class _HtmlParser:
-    """Telegram's HTML dialect: a fixed tag set, strict nesting, only four named entities."""
+class _ParserState:
+    """Where a formatting parser stands: input position, plain output, open and finished entities."""
 
     def __init__(self, source: str) -> None:
         self.source = source
@@ -134,6 +134,10 @@ class _HtmlParser:
         self.utf16_pos = 0
         self.open: list[_OpenEntity] = []
         self.entities: list[Entity] = []
+
+
+class _HtmlParser(_ParserState):
+    """Telegram's HTML dialect: a fixed tag set, strict nesting, only four named entities."""
 
     def parse(self) -> FormattedText:
         while self.i < len(self.source):
@@ -290,16 +294,8 @@ _MDV2_TYPES = {
 }  # fmt: skip
 
 
-class _MarkdownV2Parser:
+class _MarkdownV2Parser(_ParserState):
     """MarkdownV2: every reserved character outside an entity marker must be escaped."""
-
-    def __init__(self, source: str) -> None:
-        self.source = source
-        self.i = 0
-        self.out: list[str] = []
-        self.utf16_pos = 0
-        self.open: list[_OpenEntity] = []
-        self.entities: list[Entity] = []
 
     def parse(self) -> FormattedText:
         source = self.source
