@@ -173,6 +173,11 @@ class SendPacer:
                 self._chat_free_at[chat_id] = now + self._per_chat
                 return
 
+    def starting(self, chat_id: int) -> None:
+        """The send to this chat really starts now: its next message waits a full interval from here."""
+        now = asyncio.get_running_loop().time()
+        self._chat_free_at[chat_id] = max(self._chat_free_at.get(chat_id, 0.0), now + self._per_chat)
+
     async def wait_if_paused(self) -> None:
         """A flood wait that arrived after this send got its turn still holds it back."""
         loop = asyncio.get_running_loop()
@@ -329,6 +334,7 @@ class _Run:
         message = messages[index]
         await deliveries.mark_sending(self.db, broadcast_id, user_id)
         await self.pacer.wait_if_paused()
+        self.pacer.starting(chat_id)
         try:
             if message.png is not None:
                 await self.service.sender.send_photo(chat_id, message.png, message.text)
