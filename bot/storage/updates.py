@@ -43,10 +43,6 @@ async def finish_update(db: Database, update_id: int, status: str = "done") -> N
                      (status, now_iso(), update_id))
 
 
-async def last_update_id(db: Database) -> int | None:
-    return await db.fetchval("SELECT MAX(update_id) FROM updates")
-
-
 async def purge_finished(db: Database, before_iso: str) -> int:
     async with db.transaction() as tx:
         cursor = await tx.execute("DELETE FROM updates WHERE status != 'pending' AND received_at < ?", (before_iso,))

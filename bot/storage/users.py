@@ -43,7 +43,3 @@ async def set_lang(db: Database, user_id: int, lang: str) -> None:
 
 async def record_consent(db: Database, user_id: int) -> None:
     await db.execute("UPDATE users SET consent_at = COALESCE(consent_at, ?) WHERE user_id = ?", (now_iso(), user_id))
-
-
-async def mark_blocked(db: Database, user_id: int) -> None:
-    await db.execute("UPDATE users SET blocked_at = ? WHERE user_id = ?", (now_iso(), user_id))

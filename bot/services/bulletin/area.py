@@ -38,6 +38,10 @@ class District(_Strict):
     towns: tuple[Town, ...] = Field(min_length=1)
     label_at: tuple[float, float] | None = Field(default=None, description="map label position (lon, lat)")
 
+    def lookup_keys(self) -> tuple[str, ...]:
+        """Every spelling an export may use for this district: id, code, Chinese and English names."""
+        return (self.id, self.code, self.name.zh, self.short.zh, self.name.en.casefold(), self.short.en.casefold())
+
     def town(self, name: str) -> Town | None:
         """The town called `name` in Chinese or English (case-insensitive for English)."""
         folded = name.strip().casefold()
@@ -95,14 +99,7 @@ class Area:
     def _by_key(self) -> dict[str, District]:
         keys: dict[str, District] = {}
         for district in self.districts:
-            for key in (
-                district.id,
-                district.code,
-                district.name.zh,
-                district.short.zh,
-                district.name.en.casefold(),
-                district.short.en.casefold(),
-            ):
+            for key in district.lookup_keys():
                 keys[key] = district
         return keys
 
@@ -160,15 +157,7 @@ def load_area_file(path: Path) -> Area:
 def _check_unique(path: Path, lines: _LineFinder, model: AreaModel) -> None:
     seen: dict[str, str] = {}
     for i, district in enumerate(model.districts):
-        names = {
-            district.id,
-            district.code,
-            district.name.zh,
-            district.short.zh,
-            district.name.en.casefold(),
-            district.short.en.casefold(),
-        }
-        for key in names:
+        for key in set(district.lookup_keys()):
             if key in seen and seen[key] != district.id:
                 loc = ("districts", i, "id")
                 raise ContentError(
