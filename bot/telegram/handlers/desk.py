@@ -39,11 +39,11 @@ from bot.services.desk import (
 )
 from bot.storage.escalations import Case
 from bot.telegram.context import Services, services, user_lang
+from bot.telegram.escalation import DESK_BRIDGE as BRIDGE
 from bot.telegram.escalation import PENDING_REPORT
 from bot.telegram.keyboards import int_arg, parse_callback
 
 logger = logging.getLogger(__name__)
-BRIDGE = "desk_bridge"
 OUTCOMES = ("prevented", "lost", "not_fraud", "other")
 STAFF_LANG = "zh"
 REANNOUNCE_EVERY = timedelta(seconds=20)
